@@ -1,0 +1,65 @@
+// Whole response frames: the optional preamble (tracing id, warnings,
+// custom payload; native_protocol_v4.spec §2.2, §4) and a typed decoder per
+// response opcode (§4.2). Sans-I/O: the connection hands complete frames in.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cql/result.h"
+#include "frame_header.h"
+
+namespace cql::internal {
+
+struct Frame {
+  FrameHeader header;
+  std::string body;
+};
+
+// §4.2.2.
+struct ReadyMessage {};
+// §4.2.3: the authenticator class name.
+struct AuthenticateMessage {
+  std::string authenticator;
+};
+// §4.2.4.
+struct SupportedMessage {
+  std::multimap<std::string, std::string> options;
+};
+// §4.2.7 / §4.2.8: SASL token (null allowed).
+struct AuthChallengeMessage {
+  std::optional<std::string> token;
+};
+struct AuthSuccessMessage {
+  std::optional<std::string> token;
+};
+// §4.2.6: only the event type is kept; the client does not REGISTER.
+struct EventMessage {
+  std::string type;
+};
+
+using ResponseMessage = std::variant<ReadyMessage, AuthenticateMessage, SupportedMessage, AuthChallengeMessage,
+                                     AuthSuccessMessage, EventMessage, std::unique_ptr<Result>>;
+
+// Reads the preamble selected by the header flags and returns the offset of
+// the message proper. Warnings are appended to *warnings if non-null.
+// A compressed frame is an error (compression is never negotiated).
+absl::StatusOr<size_t> ReadResponsePreamble(const FrameHeader& header, std::string_view body,
+                                            std::vector<std::string>* warnings);
+
+// Decodes a response frame. An ERROR frame yields its server error as a
+// non-OK Status (see cql/error.h); malformed frames and request opcodes give
+// INTERNAL. Never throws or crashes on any input.
+absl::StatusOr<ResponseMessage> DecodeResponse(Frame frame);
+
+// Convenience for RESULT-expecting requests: a Result, the server error, or
+// INTERNAL for any other opcode.
+absl::StatusOr<Result> DecodeResultResponse(Frame frame);
+
+}  // namespace cql::internal
