@@ -1,0 +1,39 @@
+#include "domain/trip_snapshot.h"
+
+#include <algorithm>
+
+namespace inventory::domain {
+
+int TripSnapshot::SeatIndex(std::string_view seat_id) const {
+  for (size_t i = 0; i < trip.seats.size(); ++i) {
+    if (trip.seats[i].seat_id == seat_id) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Availability ComputeAvailability(const TripSnapshot& snapshot, SegmentRange range, std::string_view seat_class,
+                                 int passengers, int64_t now_ms) {
+  Availability out;
+  if (passengers <= 0) passengers = 1;
+  for (size_t i = 0; i < snapshot.trip.seats.size(); ++i) {
+    const SeatDefinition& seat = snapshot.trip.seats[i];
+    if (!seat_class.empty() && seat.seat_class != seat_class) continue;
+    if (StatusOver(snapshot.states[i], range, now_ms).status != SeatStatus::kAvailable) continue;
+    out.free_seats.push_back(&seat);
+  }
+  std::sort(out.free_seats.begin(), out.free_seats.end(), [](const SeatDefinition* a, const SeatDefinition* b) {
+    return a->row != b->row ? a->row < b->row : a->column < b->column;
+  });
+  out.available = static_cast<int>(out.free_seats.size());
+  out.is_available = out.available >= passengers;
+  if (out.is_available) {
+    std::vector<int64_t> prices;
+    prices.reserve(out.free_seats.size());
+    for (const SeatDefinition* s : out.free_seats) prices.push_back(s->price_paisa);
+    std::partial_sort(prices.begin(), prices.begin() + passengers, prices.end());
+    for (int i = 0; i < passengers; ++i) out.cheapest_price_paisa += prices[static_cast<size_t>(i)];
+  }
+  return out;
+}
+
+}  // namespace inventory::domain

@@ -1,0 +1,47 @@
+// A point-in-time picture of a whole trip: its definition and every seat's
+// state on every segment. Seat maps and availability checks are answered
+// from one snapshot, so they always agree with each other.
+//
+// Immutable once built; share it as std::shared_ptr<const TripSnapshot>
+// across threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/journey.h"
+#include "domain/seat_status.h"
+#include "domain/trip.h"
+
+namespace inventory::domain {
+
+struct TripSnapshot {
+  TripDefinition trip;  // seats in the order of `states`
+  std::vector<std::string> stations;
+  // states[seat][segment], for every seat of trip.seats and every segment.
+  std::vector<std::vector<SegmentState>> states;
+  int64_t loaded_at_ms = 0;  // when the database was read
+
+  // Index of a seat in trip.seats, or -1.
+  int SeatIndex(std::string_view seat_id) const;
+};
+
+struct FreeSeat {
+  const SeatDefinition* seat;  // points into the snapshot
+};
+
+struct Availability {
+  std::vector<const SeatDefinition*> free_seats;  // by row, then column
+  int available = 0;
+  bool is_available = false;        // available >= passengers
+  int64_t cheapest_price_paisa = 0;  // sum of the cheapest `passengers` free seats
+};
+
+// Seats free over `range` at `now_ms`, of `seat_class` (empty: any class),
+// for `passengers` travellers (0 is taken as 1).
+Availability ComputeAvailability(const TripSnapshot& snapshot, SegmentRange range, std::string_view seat_class,
+                                 int passengers, int64_t now_ms);
+
+}  // namespace inventory::domain
