@@ -11,4 +11,14 @@ function(inventory_test)
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main GTest::gmock)
   add_test(NAME ${T_NAME} COMMAND ${T_NAME})
   set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT 600)
+  if("unit" IN_LIST T_LABELS)
+    set_property(GLOBAL APPEND PROPERTY INVENTORY_UNIT_TESTS ${T_NAME})
+  endif()
+endfunction()
+
+# After every test is declared: target `unit_tests` builds exactly the pure
+# tests (the sanitizer build needs nothing else).
+function(inventory_unit_tests_target)
+  get_property(tests GLOBAL PROPERTY INVENTORY_UNIT_TESTS)
+  add_custom_target(unit_tests DEPENDS ${tests})
 endfunction()

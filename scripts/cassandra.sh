@@ -7,7 +7,7 @@
 #   cassandra.sh status --dir D --port P     say whether it runs and answers
 #
 # The node listens on 127.0.0.1 only; --port is the CQL port and the storage
-# port is derived from it (P + 10000, or --storage-port). Heap: CASSANDRA_HEAP
+# port is derived from it (7000 + P - 9042, or --storage-port). Heap: CASSANDRA_HEAP
 # (default 1G). Start fails, printing the log's tail, if CQL does not answer a
 # real query within CASSANDRA_START_TIMEOUT seconds (default 180).
 set -euo pipefail
@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
     *) die "cassandra.sh: unknown argument $1" ;;
   esac
 done
-STORAGE_PORT="${STORAGE_PORT:-$((PORT + 10000))}"
+STORAGE_PORT="${STORAGE_PORT:-$((7000 + PORT - 9042))}"
 HEAP="${CASSANDRA_HEAP:-1G}"
 START_TIMEOUT="${CASSANDRA_START_TIMEOUT:-180}"
 

@@ -1,0 +1,175 @@
+#include "app/inventory_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cql/session.h"
+#include "redis/client.h"
+#include "storage/cql/schema.h"
+
+namespace inventory {
+namespace {
+
+constexpr char kServiceName[] = "inventory.v1.InventoryService";
+
+// Runs `fn` (returning an awaitable) on the io_context and waits for it.
+template <typename Fn>
+auto RunOn(asio::io_context& io, Fn&& fn) {
+  return asio::co_spawn(io, std::forward<Fn>(fn), asio::use_future).get();
+}
+
+// Contact points as IP literals: names are resolved here, once, at start-up.
+absl::StatusOr<std::vector<std::string>> ResolveHosts(asio::io_context& io, const std::vector<std::string>& hosts,
+                                                      uint16_t default_port, uint16_t* port_out) {
+  std::vector<std::string> out;
+  asio::ip::tcp::resolver resolver(io);
+  for (const std::string& h : hosts) {
+    auto hp = ParseHostPort(h, default_port);
+    if (!hp.ok()) return hp.status();
+    *port_out = hp->port;
+    asio::error_code ec;
+    auto results = resolver.resolve(asio::ip::tcp::v4(), hp->host, std::to_string(hp->port), ec);
+    if (ec || results.empty()) {
+      return absl::UnavailableError(absl::StrCat("cannot resolve database host '", hp->host, "': ", ec.message()));
+    }
+    out.push_back(results.begin()->endpoint().address().to_string());
+  }
+  return out;
+}
+
+cql::Consistency ConsistencyByName(const std::string& name) {
+  if (name == "ANY") return cql::Consistency::kAny;
+  if (name == "ONE") return cql::Consistency::kOne;
+  if (name == "TWO") return cql::Consistency::kTwo;
+  if (name == "THREE") return cql::Consistency::kThree;
+  if (name == "ALL") return cql::Consistency::kAll;
+  if (name == "LOCAL_QUORUM") return cql::Consistency::kLocalQuorum;
+  if (name == "EACH_QUORUM") return cql::Consistency::kEachQuorum;
+  if (name == "LOCAL_ONE") return cql::Consistency::kLocalOne;
+  return cql::Consistency::kQuorum;
+}
+
+}  // namespace
+
+InventoryServer::InventoryServer(Config config) : config_(std::move(config)) {}
+
+InventoryServer::~InventoryServer() { Shutdown(); }
+
+absl::Status InventoryServer::Start() {
+  work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(io_.get_executor());
+  for (int i = 0; i < config_.io_threads; ++i) {
+    io_threads_.emplace_back([this] { io_.run(); });
+  }
+  if (absl::Status s = ConnectDatabase(); !s.ok()) return s;
+  ConnectRedis();
+  return StartGrpc();
+}
+
+absl::Status InventoryServer::ConnectDatabase() {
+  cql::SessionOptions options;
+  uint16_t port = config_.db_port;
+  auto hosts = ResolveHosts(io_, config_.db_hosts, config_.db_port, &port);
+  if (!hosts.ok()) return hosts.status();
+  options.contact_points = *hosts;
+  options.port = port;
+  options.username = config_.db_username;
+  options.password = config_.db_password;
+  options.connect_timeout = config_.db_connect_timeout;
+  options.request_timeout = config_.db_request_timeout;
+  options.connections_per_host = config_.db_connections_per_host;
+  options.default_consistency = ConsistencyByName(config_.db_consistency);
+
+  auto session = RunOn(io_, [&]() { return cql::Session::Connect(io_.get_executor(), options); });
+  if (!session.ok()) {
+    return absl::UnavailableError(absl::StrCat("database ", absl::StrJoin(config_.db_hosts, ","), ": ",
+                                               std::string(session.status().message())));
+  }
+  db_ = std::move(*session);
+  const bool scylla = db_->IsScylla();
+  spdlog::info("backend=database state=connected kind={} hosts={} port={}", scylla ? "scylladb" : "cassandra",
+               absl::StrJoin(*hosts, ","), port);
+
+  storage::SchemaOptions schema{config_.db_keyspace, config_.db_replication, scylla};
+  auto applied = RunOn(io_, [&]() { return storage::ApplyMigrations(*db_, schema); });
+  if (!applied.ok()) {
+    return absl::Status(applied.status().code(), absl::StrCat("schema migration: ", std::string(applied.status().message())));
+  }
+  spdlog::info("backend=database keyspace={} migrations_applied={} schema_version={}", config_.db_keyspace, *applied,
+               storage::Migrations().back().version);
+  return absl::OkStatus();
+}
+
+void InventoryServer::ConnectRedis() {
+  redis::ClientOptions options;
+  options.host = config_.redis.host == "localhost" ? "127.0.0.1" : config_.redis.host;
+  options.port = config_.redis.port;
+  options.username = config_.redis_username;
+  options.password = config_.redis_password;
+  options.db = config_.redis_db;
+  options.command_timeout = config_.redis_timeout;
+  redis_ = std::make_unique<redis::Client>(io_.get_executor(), options);
+  absl::Status pong = RunOn(io_, [&]() { return redis_->Ping(); });
+  if (pong.ok()) {
+    spdlog::info("backend=redis state=connected addr={}:{}", options.host, options.port);
+  } else {
+    // Redis only accelerates: the service runs without it and reconnects later.
+    spdlog::warn("backend=redis state=unavailable addr={}:{} error=\"{}\" (pre-locks and caches skipped until it answers)",
+                 options.host, options.port, std::string(pong.message()));
+  }
+}
+
+absl::Status InventoryServer::StartGrpc() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  service_ = std::make_unique<api::InventoryService>();
+  grpc::ServerBuilder builder;
+  const std::string address = absl::StrCat(config_.listen_address, ":", config_.grpc_port);
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &grpc_port_);
+  builder.RegisterService(service_.get());
+  grpc_ = builder.BuildAndStart();
+  if (grpc_ == nullptr || grpc_port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", address));
+  }
+  grpc::HealthCheckServiceInterface* health = grpc_->GetHealthCheckService();
+  health->SetServingStatus("", true);
+  health->SetServingStatus(kServiceName, true);
+  spdlog::info("listener=grpc address={}:{} service={} health=SERVING reflection=on", config_.listen_address,
+               grpc_port_, kServiceName);
+  return absl::OkStatus();
+}
+
+void InventoryServer::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (grpc_ != nullptr) {
+    grpc_->GetHealthCheckService()->SetServingStatus(false);
+    spdlog::info("shutdown=begin grace_seconds={}", config_.shutdown_grace.count());
+    // Stops accepting; in-flight calls get until the deadline, then are cancelled.
+    grpc_->Shutdown(std::chrono::system_clock::now() + config_.shutdown_grace);
+    grpc_->Wait();
+  }
+  if (redis_ != nullptr || db_ != nullptr) {
+    RunOn(io_, [&]() -> asio::awaitable<void> {
+      if (redis_ != nullptr) redis_->Close();
+      if (db_ != nullptr) co_await db_->Close();
+    });
+  }
+  work_.reset();
+  io_.stop();
+  for (std::thread& t : io_threads_) t.join();
+  io_threads_.clear();
+  redis_.reset();
+  db_.reset();
+  spdlog::info("shutdown=done");
+}
+
+}  // namespace inventory

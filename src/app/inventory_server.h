@@ -1,0 +1,64 @@
+// Wires configuration, back ends and the gRPC server together.
+//
+// Start() connects to the database (retrying until `startup_timeout`),
+// applies schema migrations, connects Redis (a Redis that does not answer is
+// logged and tolerated: it only speeds things up), and starts the gRPC server
+// with the health service and server reflection. Shutdown() stops accepting,
+// lets in-flight calls finish within the grace period, then closes the back
+// ends. This is the only code the tests do not link; they run the binary.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <asio/io_context.hpp>
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "api/inventory_service.h"
+#include "config/config.h"
+
+namespace cql {
+class Session;
+}
+namespace redis {
+class Client;
+}
+
+namespace inventory {
+
+class InventoryServer {
+ public:
+  explicit InventoryServer(Config config);
+  ~InventoryServer();
+  InventoryServer(const InventoryServer&) = delete;
+  InventoryServer& operator=(const InventoryServer&) = delete;
+
+  // REQUIRES: called once, before Shutdown().
+  absl::Status Start();
+
+  // Idempotent; safe to call when Start() failed half-way.
+  void Shutdown();
+
+  int grpc_port() const { return grpc_port_; }
+
+ private:
+  absl::Status ConnectDatabase();
+  void ConnectRedis();
+  absl::Status StartGrpc();
+
+  Config config_;
+  asio::io_context io_;
+  std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::vector<std::thread> io_threads_;
+  std::unique_ptr<cql::Session> db_;
+  std::unique_ptr<redis::Client> redis_;
+  std::unique_ptr<api::InventoryService> service_;
+  std::unique_ptr<grpc::Server> grpc_;
+  int grpc_port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace inventory

@@ -1,0 +1,153 @@
+// Runs the real inventoryd binary against the test Cassandra and Redis.
+#include <gtest/gtest.h>
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/test_env.h"
+#include "common/test_process.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "inventory/v1/inventory.grpc.pb.h"
+
+namespace inventory {
+namespace {
+
+using testing::ChildProcess;
+using namespace std::chrono_literals;
+
+std::string UniqueName(const char* prefix) {
+  return absl::StrCat(prefix, std::random_device{}() % 100000000);
+}
+
+std::string LogPath(const char* name) {
+  return absl::StrCat(::testing::TempDir(), "/", name, "-", getpid(), ".log");
+}
+
+class InventorydTest : public ::testing::Test {
+ protected:
+  std::vector<std::string> BaseArgs() {
+    grpc_port_ = testing::FreePort();
+    return {"--grpc-port", std::to_string(grpc_port_), "--http-port", std::to_string(testing::FreePort()),
+            "--scylla-hosts", absl::StrCat(testing::CqlHost(), ":", testing::CqlPort()),
+            "--redis-addr", absl::StrCat(testing::RedisHost(), ":", testing::RedisPort()),
+            "--scylla-keyspace", keyspace_, "--listen-address", "127.0.0.1"};
+  }
+
+  // Polls the health service until it answers `want` or the deadline passes.
+  grpc::health::v1::HealthCheckResponse::ServingStatus WaitForHealth(
+      const std::string& service, grpc::health::v1::HealthCheckResponse::ServingStatus want,
+      std::chrono::seconds timeout) {
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials());
+    auto stub = grpc::health::v1::Health::NewStub(channel);
+    auto last = grpc::health::v1::HealthCheckResponse::UNKNOWN;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + 1s);
+      grpc::health::v1::HealthCheckRequest req;
+      req.set_service(service);
+      grpc::health::v1::HealthCheckResponse resp;
+      if (stub->Check(&ctx, req, &resp).ok()) {
+        last = resp.status();
+        if (last == want) return last;
+      }
+      if (!process_.running() || process_.Wait(0ms).has_value()) break;
+      std::this_thread::sleep_for(200ms);
+    }
+    return last;
+  }
+
+  std::string keyspace_ = UniqueName("e2e_");
+  int grpc_port_ = 0;
+  ChildProcess process_;
+};
+
+TEST_F(InventorydTest, ServesHealthAndStopsCleanlyOnSigterm) {
+  ASSERT_TRUE(process_.Start(INVENTORYD_PATH, BaseArgs(), LogPath("sigterm")));
+  ASSERT_EQ(WaitForHealth("", grpc::health::v1::HealthCheckResponse::SERVING, 90s),
+            grpc::health::v1::HealthCheckResponse::SERVING)
+      << process_.Log();
+  EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", grpc::health::v1::HealthCheckResponse::SERVING, 5s),
+            grpc::health::v1::HealthCheckResponse::SERVING);
+
+  // The service is registered on the port: a call reaches it and is answered.
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials());
+  auto stub = inventory::v1::InventoryService::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 5s);
+  inventory::v1::GetSeatMapResponse resp;
+  grpc::Status status = stub->GetSeatMap(&ctx, inventory::v1::GetSeatMapRequest(), &resp);
+  EXPECT_NE(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+
+  process_.Signal(SIGTERM);
+  auto exit_status = process_.Wait(30s);
+  ASSERT_TRUE(exit_status.has_value()) << "inventoryd did not stop within 30 s of SIGTERM\n" << process_.Log();
+  EXPECT_TRUE(WIFEXITED(*exit_status)) << process_.Log();
+  EXPECT_EQ(WEXITSTATUS(*exit_status), 0) << process_.Log();
+  const std::string log = process_.Log();
+  EXPECT_NE(log.find("backend=database state=connected kind=cassandra"), std::string::npos) << log;
+  EXPECT_NE(log.find("backend=redis state=connected"), std::string::npos) << log;
+  EXPECT_NE(log.find("signal=SIGTERM"), std::string::npos) << log;
+  EXPECT_NE(log.find("shutdown=done"), std::string::npos) << log;
+}
+
+TEST_F(InventorydTest, StopsCleanlyOnSigint) {
+  ASSERT_TRUE(process_.Start(INVENTORYD_PATH, BaseArgs(), LogPath("sigint")));
+  ASSERT_EQ(WaitForHealth("", grpc::health::v1::HealthCheckResponse::SERVING, 90s),
+            grpc::health::v1::HealthCheckResponse::SERVING)
+      << process_.Log();
+  process_.Signal(SIGINT);
+  auto exit_status = process_.Wait(30s);
+  ASSERT_TRUE(exit_status.has_value()) << process_.Log();
+  EXPECT_EQ(WEXITSTATUS(*exit_status), 0) << process_.Log();
+}
+
+TEST_F(InventorydTest, RunsWithoutRedis) {
+  std::vector<std::string> args = BaseArgs();
+  args.push_back("--redis-addr");
+  args.push_back(absl::StrCat("127.0.0.1:", testing::FreePort()));
+  ASSERT_TRUE(process_.Start(INVENTORYD_PATH, args, LogPath("noredis")));
+  ASSERT_EQ(WaitForHealth("", grpc::health::v1::HealthCheckResponse::SERVING, 90s),
+            grpc::health::v1::HealthCheckResponse::SERVING)
+      << process_.Log();
+  EXPECT_NE(process_.Log().find("backend=redis state=unavailable"), std::string::npos) << process_.Log();
+  process_.Signal(SIGTERM);
+  auto exit_status = process_.Wait(30s);
+  ASSERT_TRUE(exit_status.has_value()) << process_.Log();
+  EXPECT_EQ(WEXITSTATUS(*exit_status), 0) << process_.Log();
+}
+
+TEST_F(InventorydTest, UnreachableDatabaseFailsStartupWithAClearMessage) {
+  std::vector<std::string> args = BaseArgs();
+  args.push_back("--scylla-hosts");
+  args.push_back(absl::StrCat("127.0.0.1:", testing::FreePort()));
+  args.push_back("--scylla-connect-timeout-ms");
+  args.push_back("1000");
+  ASSERT_TRUE(process_.Start(INVENTORYD_PATH, args, LogPath("nodb")));
+  auto exit_status = process_.Wait(30s);
+  ASSERT_TRUE(exit_status.has_value()) << "inventoryd kept running without a database\n" << process_.Log();
+  EXPECT_EQ(WEXITSTATUS(*exit_status), 1) << process_.Log();
+  EXPECT_NE(process_.Log().find("startup=failed"), std::string::npos) << process_.Log();
+  EXPECT_NE(process_.Log().find("database"), std::string::npos) << process_.Log();
+}
+
+TEST_F(InventorydTest, HelpAndBadConfiguration) {
+  ASSERT_TRUE(process_.Start(INVENTORYD_PATH, {"--help"}, LogPath("help")));
+  auto exit_status = process_.Wait(10s);
+  ASSERT_TRUE(exit_status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*exit_status), 0);
+  EXPECT_NE(process_.Log().find("GRPC_PORT"), std::string::npos) << process_.Log();
+
+  ChildProcess bad;
+  ASSERT_TRUE(bad.Start(INVENTORYD_PATH, {"--hold-ttl", "1"}, LogPath("bad")));
+  exit_status = bad.Wait(10s);
+  ASSERT_TRUE(exit_status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*exit_status), 2);
+  EXPECT_NE(bad.Log().find("hold-ttl"), std::string::npos) << bad.Log();
+}
+
+}  // namespace
+}  // namespace inventory

@@ -1,0 +1,180 @@
+#include "config/config.h"
+
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace inventory {
+namespace {
+
+bool IsConsistency(const std::string& name) {
+  static const char* const kNames[] = {"ANY", "ONE", "TWO", "THREE", "QUORUM", "ALL",
+                                       "LOCAL_QUORUM", "EACH_QUORUM", "LOCAL_ONE"};
+  for (const char* n : kNames) {
+    if (name == n) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<HostPort> ParseHostPort(std::string_view text, uint16_t default_port) {
+  HostPort out;
+  out.port = default_port;
+  const size_t colon = text.rfind(':');
+  std::string_view host = text;
+  if (colon != std::string_view::npos) {
+    host = text.substr(0, colon);
+    std::string_view port = text.substr(colon + 1);
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat("bad port in address '", std::string(text), "'"));
+    }
+    out.port = static_cast<uint16_t>(value);
+  }
+  if (host.empty()) return absl::InvalidArgumentError(absl::StrCat("missing host in '", std::string(text), "'"));
+  out.host = std::string(host);
+  return out;
+}
+
+absl::Status Validate(const Config& c) {
+  if (c.grpc_port == 0) return absl::InvalidArgumentError("grpc-port: must be 1..65535");
+  if (c.http_port == 0) return absl::InvalidArgumentError("http-port: must be 1..65535");
+  if (c.grpc_port == c.http_port) return absl::InvalidArgumentError("http-port: must differ from grpc-port");
+  if (c.db_hosts.empty()) return absl::InvalidArgumentError("scylla-hosts: at least one host");
+  if (c.db_keyspace.empty()) return absl::InvalidArgumentError("scylla-keyspace: must not be empty");
+  for (char ch : c.db_keyspace) {
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) {
+      return absl::InvalidArgumentError("scylla-keyspace: letters, digits and '_' only");
+    }
+  }
+  if (c.db_keyspace.size() > 48) return absl::InvalidArgumentError("scylla-keyspace: at most 48 characters");
+  if (!IsConsistency(c.db_consistency)) {
+    return absl::InvalidArgumentError(absl::StrCat("scylla-consistency: unknown level '", c.db_consistency, "'"));
+  }
+  if (c.db_serial_consistency != "SERIAL" && c.db_serial_consistency != "LOCAL_SERIAL") {
+    return absl::InvalidArgumentError("scylla-serial-consistency: SERIAL or LOCAL_SERIAL");
+  }
+  if (c.db_request_timeout.count() <= 0) return absl::InvalidArgumentError("scylla-timeout-ms: must be > 0");
+  if (c.db_connect_timeout.count() <= 0) return absl::InvalidArgumentError("scylla-connect-timeout-ms: must be > 0");
+  if (c.db_connections_per_host < 1 || c.db_connections_per_host > 64) {
+    return absl::InvalidArgumentError("scylla-connections: 1..64");
+  }
+  if (!absl::StartsWith(c.db_replication, "SimpleStrategy:") &&
+      !absl::StartsWith(c.db_replication, "NetworkTopologyStrategy:")) {
+    return absl::InvalidArgumentError(
+        "scylla-replication: 'SimpleStrategy:RF' or 'NetworkTopologyStrategy:dc=RF[,dc=RF]'");
+  }
+  if (c.redis.port == 0 || c.redis.host.empty()) return absl::InvalidArgumentError("redis-addr: host:port");
+  if (c.redis_timeout.count() <= 0) return absl::InvalidArgumentError("redis-timeout-ms: must be > 0");
+  if (c.redis_db < 0 || c.redis_db > 15) return absl::InvalidArgumentError("redis-db: 0..15");
+  if (c.hold_ttl_min.count() < 1) return absl::InvalidArgumentError("hold-ttl-min: at least 1 s");
+  if (c.hold_ttl_max < c.hold_ttl_min) return absl::InvalidArgumentError("hold-ttl-max: below hold-ttl-min");
+  if (c.hold_ttl_max.count() > 24 * 3600) return absl::InvalidArgumentError("hold-ttl-max: at most 86400 s");
+  if (c.hold_ttl_default < c.hold_ttl_min || c.hold_ttl_default > c.hold_ttl_max) {
+    return absl::InvalidArgumentError("hold-ttl: must lie within [hold-ttl-min, hold-ttl-max]");
+  }
+  if (c.max_holds_per_user < 1 || c.max_holds_per_user > 100) {
+    return absl::InvalidArgumentError("max-holds-per-user: 1..100");
+  }
+  if (c.seatmap_cache_ttl.count() < 0) return absl::InvalidArgumentError("seatmap-cache-ttl-ms: must be >= 0");
+  if (c.io_threads < 1 || c.io_threads > 64) return absl::InvalidArgumentError("io-threads: 1..64");
+  if (c.shutdown_grace.count() < 0) return absl::InvalidArgumentError("shutdown-grace-seconds: must be >= 0");
+  static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  bool level_ok = false;
+  for (const char* l : kLevels) level_ok |= c.log_level == l;
+  if (!level_ok) return absl::InvalidArgumentError("log-level: trace|debug|info|warn|error|critical|off");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
+  ParsedConfig parsed;
+  Config& c = parsed.config;
+  CLI::App app{"inventoryd: seat inventory service (gRPC inventory.v1.InventoryService)"};
+  app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+
+  std::string hosts = "localhost";
+  std::string redis_addr = "localhost:6379";
+  int64_t db_timeout_ms = c.db_request_timeout.count();
+  int64_t db_connect_timeout_ms = c.db_connect_timeout.count();
+  int64_t redis_timeout_ms = c.redis_timeout.count();
+  int64_t hold_ttl = c.hold_ttl_default.count();
+  int64_t hold_ttl_min = c.hold_ttl_min.count();
+  int64_t hold_ttl_max = c.hold_ttl_max.count();
+  int64_t seatmap_ttl_ms = c.seatmap_cache_ttl.count();
+  int64_t grace = c.shutdown_grace.count();
+
+  app.add_option("--listen-address", c.listen_address, "Address the gRPC and HTTP listeners bind")->envname("LISTEN_ADDRESS");
+  app.add_option("--grpc-port", c.grpc_port, "gRPC port")->envname("GRPC_PORT");
+  app.add_option("--http-port", c.http_port, "HTTP port for /health and /metrics")->envname("HTTP_PORT");
+  app.add_option("--scylla-hosts", hosts, "Database contact points, comma-separated (host or host:port)")->envname("SCYLLA_HOSTS");
+  app.add_option("--scylla-port", c.db_port, "CQL port for hosts given without one")->envname("SCYLLA_PORT");
+  app.add_option("--scylla-keyspace", c.db_keyspace, "Keyspace (created if missing)")->envname("SCYLLA_KEYSPACE");
+  app.add_option("--scylla-username", c.db_username, "Database user (PasswordAuthenticator)")->envname("SCYLLA_USERNAME");
+  app.add_option("--scylla-password", c.db_password, "Database password")->envname("SCYLLA_PASSWORD");
+  app.add_option("--scylla-replication", c.db_replication,
+                 "Keyspace replication: SimpleStrategy:RF or NetworkTopologyStrategy:dc=RF[,dc=RF]")
+      ->envname("SCYLLA_REPLICATION");
+  app.add_option("--scylla-consistency", c.db_consistency, "Consistency of reads and writes")->envname("SCYLLA_CONSISTENCY");
+  app.add_option("--scylla-serial-consistency", c.db_serial_consistency, "Serial consistency of LWTs: SERIAL or LOCAL_SERIAL")
+      ->envname("SCYLLA_SERIAL_CONSISTENCY");
+  app.add_option("--scylla-timeout-ms", db_timeout_ms, "Client-side timeout of one database request")->envname("SCYLLA_TIMEOUT_MS");
+  app.add_option("--scylla-connect-timeout-ms", db_connect_timeout_ms, "Timeout of one database connection attempt")
+      ->envname("SCYLLA_CONNECT_TIMEOUT_MS");
+  app.add_option("--scylla-connections", c.db_connections_per_host, "Connections per database host")->envname("SCYLLA_CONNECTIONS");
+  app.add_option("--redis-addr", redis_addr, "Redis host:port")->envname("REDIS_ADDR");
+  app.add_option("--redis-username", c.redis_username, "Redis ACL user (empty: default user)")->envname("REDIS_USERNAME");
+  app.add_option("--redis-password", c.redis_password, "Redis password (empty: no AUTH)")->envname("REDIS_PASSWORD");
+  app.add_option("--redis-db", c.redis_db, "Redis database number")->envname("REDIS_DB");
+  app.add_option("--redis-timeout-ms", redis_timeout_ms, "Timeout of one Redis command; past it the pre-lock is skipped")
+      ->envname("REDIS_TIMEOUT_MS");
+  app.add_option("--hold-ttl", hold_ttl, "Default hold duration, seconds")->envname("HOLD_TTL_SECONDS");
+  app.add_option("--hold-ttl-min", hold_ttl_min, "Shortest hold a request may ask for, seconds")->envname("HOLD_TTL_MIN_SECONDS");
+  app.add_option("--hold-ttl-max", hold_ttl_max, "Longest hold a request may ask for, seconds")->envname("HOLD_TTL_MAX_SECONDS");
+  app.add_option("--max-holds-per-user", c.max_holds_per_user, "Live holds one user may have per organisation")
+      ->envname("MAX_HOLDS_PER_USER");
+  app.add_option("--seatmap-cache-ttl-ms", seatmap_ttl_ms, "Seat-map snapshot cache lifetime (0: no cache)")
+      ->envname("SEATMAP_CACHE_TTL_MS");
+  app.add_option("--io-threads", c.io_threads, "Event-loop threads for database and Redis I/O")->envname("IO_THREADS");
+  app.add_option("--shutdown-grace-seconds", grace, "How long in-flight calls may finish on SIGTERM")
+      ->envname("SHUTDOWN_GRACE_SECONDS");
+  app.add_option("--log-level", c.log_level, "trace|debug|info|warn|error|critical|off")->envname("LOG_LEVEL");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    parsed.help_text = app.help();
+    return parsed;
+  } catch (const CLI::ParseError& e) {
+    return absl::InvalidArgumentError(e.what());
+  }
+
+  c.db_hosts.clear();
+  for (absl::string_view h : absl::StrSplit(hosts, ',', absl::SkipWhitespace())) {
+    c.db_hosts.emplace_back(absl::StripAsciiWhitespace(h));
+  }
+  auto redis = ParseHostPort(redis_addr, 6379);
+  if (!redis.ok()) return absl::InvalidArgumentError(absl::StrCat("redis-addr: ", redis.status().message()));
+  c.redis = *redis;
+  c.db_request_timeout = std::chrono::milliseconds(db_timeout_ms);
+  c.db_connect_timeout = std::chrono::milliseconds(db_connect_timeout_ms);
+  c.redis_timeout = std::chrono::milliseconds(redis_timeout_ms);
+  c.hold_ttl_default = std::chrono::seconds(hold_ttl);
+  c.hold_ttl_min = std::chrono::seconds(hold_ttl_min);
+  c.hold_ttl_max = std::chrono::seconds(hold_ttl_max);
+  c.seatmap_cache_ttl = std::chrono::milliseconds(seatmap_ttl_ms);
+  c.shutdown_grace = std::chrono::seconds(grace);
+  for (const std::string& h : c.db_hosts) {
+    auto hp = ParseHostPort(h, c.db_port);
+    if (!hp.ok()) return absl::InvalidArgumentError(absl::StrCat("scylla-hosts: ", hp.status().message()));
+  }
+  if (absl::Status s = Validate(c); !s.ok()) return s;
+  return parsed;
+}
+
+}  // namespace inventory

@@ -1,0 +1,79 @@
+// The service's whole configuration, typed and validated.
+//
+// Every setting has an environment variable and a command-line flag of the
+// same meaning; a flag wins over the variable, the variable over the default.
+// `inventoryd --help` lists them all with their defaults.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace inventory {
+
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
+
+struct Config {
+  // gRPC and HTTP (health, metrics) listeners.
+  std::string listen_address = "0.0.0.0";
+  uint16_t grpc_port = 9083;
+  uint16_t http_port = 8083;
+
+  // Database (ScyllaDB or Cassandra over CQL native protocol v4).
+  std::vector<std::string> db_hosts = {"localhost"};
+  uint16_t db_port = 9042;
+  std::string db_keyspace = "inventory";
+  std::string db_username;
+  std::string db_password;
+  // "SimpleStrategy:1" or "NetworkTopologyStrategy:dc1=3,dc2=3".
+  std::string db_replication = "SimpleStrategy:1";
+  std::string db_consistency = "QUORUM";
+  std::string db_serial_consistency = "SERIAL";
+  std::chrono::milliseconds db_request_timeout{5000};
+  std::chrono::milliseconds db_connect_timeout{5000};
+  int db_connections_per_host = 1;
+
+  // Redis (pre-locks, edge markers, seat-map cache). Losing it loses nothing.
+  HostPort redis{"localhost", 6379};
+  std::string redis_username;
+  std::string redis_password;
+  int redis_db = 0;
+  std::chrono::milliseconds redis_timeout{200};
+
+  // Holds.
+  std::chrono::seconds hold_ttl_default{600};
+  std::chrono::seconds hold_ttl_min{30};
+  std::chrono::seconds hold_ttl_max{3600};
+  int max_holds_per_user = 2;
+
+  // Seat-map snapshot cache lifetime.
+  std::chrono::milliseconds seatmap_cache_ttl{5000};
+
+  // Process.
+  int io_threads = 1;
+  std::chrono::seconds shutdown_grace{10};
+  std::string log_level = "info";
+};
+
+// Parses flags and environment into a Config. Returns the text to print and
+// exit 0 for --help (`help_text` set, status OK), or INVALID_ARGUMENT naming
+// the setting for a bad value.
+struct ParsedConfig {
+  Config config;
+  std::string help_text;  // non-empty: print it and exit successfully
+};
+absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv);
+
+// Checks ranges and cross-field rules; INVALID_ARGUMENT names the setting.
+absl::Status Validate(const Config& config);
+
+// "host:port" or "host" (default_port) -> HostPort; INVALID_ARGUMENT if malformed.
+absl::StatusOr<HostPort> ParseHostPort(std::string_view text, uint16_t default_port);
+
+}  // namespace inventory

@@ -1,0 +1,123 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <vector>
+
+namespace inventory {
+namespace {
+
+absl::StatusOr<ParsedConfig> Parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "inventoryd");
+  return ParseConfig(static_cast<int>(args.size()), args.data());
+}
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    for (const char* name : {"GRPC_PORT", "SCYLLA_HOSTS", "REDIS_ADDR", "HOLD_TTL_SECONDS", "HTTP_PORT"}) {
+      unsetenv(name);
+    }
+  }
+};
+
+TEST_F(ConfigTest, DefaultsMatchTheDesign) {
+  auto parsed = Parse({});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const Config& c = parsed->config;
+  EXPECT_EQ(c.grpc_port, 9083);
+  EXPECT_EQ(c.http_port, 8083);
+  EXPECT_EQ(c.db_hosts, std::vector<std::string>{"localhost"});
+  EXPECT_EQ(c.redis.host, "localhost");
+  EXPECT_EQ(c.redis.port, 6379);
+  EXPECT_EQ(c.hold_ttl_default.count(), 600);
+  EXPECT_EQ(c.max_holds_per_user, 2);
+  EXPECT_EQ(c.seatmap_cache_ttl.count(), 5000);
+  EXPECT_EQ(c.db_keyspace, "inventory");
+}
+
+TEST_F(ConfigTest, EnvironmentOverridesDefaultAndFlagOverridesEnvironment) {
+  setenv("GRPC_PORT", "9999", 1);
+  setenv("SCYLLA_HOSTS", "10.0.0.1, 10.0.0.2:9043", 1);
+  setenv("REDIS_ADDR", "cache:7000", 1);
+  auto parsed = Parse({});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.grpc_port, 9999);
+  EXPECT_EQ(parsed->config.db_hosts, (std::vector<std::string>{"10.0.0.1", "10.0.0.2:9043"}));
+  EXPECT_EQ(parsed->config.redis.host, "cache");
+  EXPECT_EQ(parsed->config.redis.port, 7000);
+
+  parsed = Parse({"--grpc-port", "9100"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.grpc_port, 9100);
+}
+
+TEST_F(ConfigTest, HelpListsEveryVariableWithDefaults) {
+  auto parsed = Parse({"--help"});
+  ASSERT_TRUE(parsed.ok());
+  const std::string& help = parsed->help_text;
+  for (const char* name : {"GRPC_PORT", "HTTP_PORT", "SCYLLA_HOSTS", "REDIS_ADDR", "SCYLLA_KEYSPACE",
+                           "SCYLLA_CONSISTENCY", "HOLD_TTL_SECONDS", "MAX_HOLDS_PER_USER", "REDIS_PASSWORD",
+                           "LOG_LEVEL", "SEATMAP_CACHE_TTL_MS"}) {
+    EXPECT_NE(help.find(name), std::string::npos) << name;
+  }
+  EXPECT_NE(help.find("9083"), std::string::npos);
+  EXPECT_NE(help.find("600"), std::string::npos);
+}
+
+struct BadCase {
+  std::vector<const char*> args;
+  const char* names;  // the setting the message must name
+};
+
+TEST_F(ConfigTest, BadValuesAreRefusedNamingTheSetting) {
+  const std::vector<BadCase> cases = {
+      {{"--grpc-port", "0"}, "grpc-port"},
+      {{"--grpc-port", "70000"}, "grpc-port"},
+      {{"--http-port", "9083"}, "http-port"},
+      {{"--scylla-hosts", ":9042"}, "scylla-hosts"},
+      {{"--scylla-hosts", "h:notaport"}, "scylla-hosts"},
+      {{"--redis-addr", "h:0"}, "redis-addr"},
+      {{"--scylla-keyspace", "bad-name"}, "scylla-keyspace"},
+      {{"--scylla-consistency", "MOST"}, "scylla-consistency"},
+      {{"--scylla-serial-consistency", "QUORUM"}, "scylla-serial-consistency"},
+      {{"--scylla-replication", "Everywhere:3"}, "scylla-replication"},
+      {{"--hold-ttl", "5"}, "hold-ttl"},
+      {{"--hold-ttl-max", "100000"}, "hold-ttl-max"},
+      {{"--max-holds-per-user", "0"}, "max-holds-per-user"},
+      {{"--io-threads", "0"}, "io-threads"},
+      {{"--log-level", "loud"}, "log-level"},
+      {{"--redis-timeout-ms", "0"}, "redis-timeout-ms"},
+      {{"--no-such-flag"}, "no-such-flag"},
+  };
+  for (const BadCase& c : cases) {
+    auto parsed = Parse(c.args);
+    ASSERT_FALSE(parsed.ok()) << c.args[0];
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << c.args[0];
+    EXPECT_NE(parsed.status().message().find(c.names), std::string::npos)
+        << c.args[0] << ": " << parsed.status().message();
+  }
+}
+
+TEST_F(ConfigTest, BadEnvironmentValueIsRefused) {
+  setenv("HOLD_TTL_SECONDS", "abc", 1);
+  auto parsed = Parse({});
+  EXPECT_FALSE(parsed.ok());
+}
+
+TEST(ParseHostPortTest, HostAloneTakesDefaultPort) {
+  auto hp = ParseHostPort("db1", 9042);
+  ASSERT_TRUE(hp.ok());
+  EXPECT_EQ(hp->host, "db1");
+  EXPECT_EQ(hp->port, 9042);
+  hp = ParseHostPort("db1:19042", 9042);
+  ASSERT_TRUE(hp.ok());
+  EXPECT_EQ(hp->port, 19042);
+  EXPECT_FALSE(ParseHostPort("", 1).ok());
+  EXPECT_FALSE(ParseHostPort("h:", 1).ok());
+  EXPECT_FALSE(ParseHostPort("h:-1", 1).ok());
+}
+
+}  // namespace
+}  // namespace inventory

@@ -1,0 +1,143 @@
+#include "storage/cql/schema.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
+#include "cql/session.h"
+
+namespace inventory::storage {
+namespace {
+
+bool IsIdentifier(absl::string_view s) {
+  if (s.empty() || s.size() > 48) return false;
+  for (char c : s) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1,
+       "trips, seat layout and per-seat per-segment state",
+       {
+           // A trip's definition: stations in order, segment times, vehicle.
+           R"(CREATE TABLE IF NOT EXISTS {ks}.trips (
+                organization_id text, trip_id text,
+                vehicle_id text, vehicle_type text,
+                stations list<text>, departures list<bigint>, arrivals list<bigint>,
+                seat_count int, definition_hash text, created_at timestamp,
+                PRIMARY KEY ((organization_id, trip_id))))",
+           // The seat layout of a trip: one partition per trip, a row a seat.
+           R"(CREATE TABLE IF NOT EXISTS {ks}.trip_seats (
+                organization_id text, trip_id text, seat_id text,
+                seat_number text, row_number int, column_number int,
+                seat_type text, seat_class text, price_paisa bigint,
+                is_accessible boolean, has_power boolean, is_exit_row boolean,
+                PRIMARY KEY ((organization_id, trip_id), seat_id)))",
+           // One seat's state on each segment: one partition per seat, so a
+           // hold over a segment range is a single conditional batch.
+           R"(CREATE TABLE IF NOT EXISTS {ks}.seat_segments (
+                organization_id text, trip_id text, seat_id text, segment_index int,
+                status text, hold_id text, booking_id text, expires_at timestamp,
+                block_reason text, updated_at timestamp,
+                PRIMARY KEY ((organization_id, trip_id, seat_id), segment_index)))",
+       }},
+  };
+  return kMigrations;
+}
+
+std::string WithKeyspace(std::string_view statement, std::string_view keyspace) {
+  return absl::StrReplaceAll(absl::string_view(statement.data(), statement.size()),
+                             {{"{ks}", absl::string_view(keyspace.data(), keyspace.size())}});
+}
+
+absl::StatusOr<std::string> KeyspaceStatement(const SchemaOptions& o) {
+  if (!IsIdentifier(o.keyspace)) {
+    return absl::InvalidArgumentError(absl::StrCat("keyspace name '", o.keyspace, "' is not an identifier"));
+  }
+  std::string replication;
+  if (absl::StartsWith(o.replication, "SimpleStrategy:")) {
+    int rf = 0;
+    if (!absl::SimpleAtoi(o.replication.substr(15), &rf) || rf < 1 || rf > 15) {
+      return absl::InvalidArgumentError(absl::StrCat("replication '", o.replication, "': bad factor"));
+    }
+    replication = absl::StrCat("{'class': 'SimpleStrategy', 'replication_factor': ", rf, "}");
+  } else if (absl::StartsWith(o.replication, "NetworkTopologyStrategy:")) {
+    replication = "{'class': 'NetworkTopologyStrategy'";
+    for (absl::string_view dc_rf : absl::StrSplit(o.replication.substr(24), ',', absl::SkipEmpty())) {
+      std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(dc_rf, '=');
+      int rf = 0;
+      if (kv.first.empty()) return absl::InvalidArgumentError("replication: empty datacenter name");
+      for (char c : kv.first) {
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) {
+          return absl::InvalidArgumentError(absl::StrCat("replication: bad datacenter '", kv.first, "'"));
+        }
+      }
+      if (!absl::SimpleAtoi(kv.second, &rf) || rf < 1 || rf > 15) {
+        return absl::InvalidArgumentError(absl::StrCat("replication: bad factor for '", kv.first, "'"));
+      }
+      absl::StrAppend(&replication, ", '", kv.first, "': ", rf);
+    }
+    if (replication.back() == '\'') {
+      return absl::InvalidArgumentError("replication: NetworkTopologyStrategy needs dc=RF");
+    }
+    absl::StrAppend(&replication, "}");
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat("replication '", o.replication, "': unknown strategy"));
+  }
+  std::string stmt = absl::StrCat("CREATE KEYSPACE IF NOT EXISTS ", o.keyspace, " WITH replication = ", replication);
+  if (o.scylla) absl::StrAppend(&stmt, " AND tablets = {'enabled': false}");
+  return stmt;
+}
+
+// Note: GCC 12 mishandles temporaries inside co_await expressions, so every
+// awaited call here takes named locals and its result is a named local too.
+asio::awaitable<absl::StatusOr<int>> ApplyMigrations(cql::Session& session, const SchemaOptions& options) {
+  absl::StatusOr<std::string> keyspace_stmt = KeyspaceStatement(options);
+  if (!keyspace_stmt.ok()) co_return keyspace_stmt.status();
+  absl::StatusOr<cql::Result> created = co_await session.Query(*keyspace_stmt);
+  if (!created.ok()) co_return created.status();
+
+  const std::string ledger = WithKeyspace(
+      "CREATE TABLE IF NOT EXISTS {ks}.schema_migrations ("
+      "version int PRIMARY KEY, description text, applied_at timestamp)",
+      options.keyspace);
+  created = co_await session.Query(ledger);
+  if (!created.ok()) co_return created.status();
+
+  const std::string select = WithKeyspace("SELECT version FROM {ks}.schema_migrations", options.keyspace);
+  absl::StatusOr<cql::Result> applied_rows = co_await session.Query(select);
+  if (!applied_rows.ok()) co_return applied_rows.status();
+  std::vector<int> applied;
+  for (size_t i = 0; i < applied_rows->row_count(); ++i) {
+    absl::StatusOr<int32_t> v = applied_rows->row(i).GetInt(0);
+    if (!v.ok()) co_return v.status();
+    applied.push_back(*v);
+  }
+
+  const std::string record_stmt = WithKeyspace(
+      "INSERT INTO {ks}.schema_migrations (version, description, applied_at) "
+      "VALUES (?, ?, toTimestamp(now())) IF NOT EXISTS",
+      options.keyspace);
+  int count = 0;
+  for (const Migration& m : Migrations()) {
+    if (std::find(applied.begin(), applied.end(), m.version) != applied.end()) continue;
+    for (const std::string& stmt : m.statements) {
+      const std::string text = WithKeyspace(stmt, options.keyspace);
+      absl::StatusOr<cql::Result> r = co_await session.Query(text);
+      if (!r.ok()) co_return r.status();
+    }
+    std::vector<cql::Value> record = {cql::Value::Int(m.version), cql::Value::Text(m.description)};
+    absl::StatusOr<cql::Result> r = co_await session.Query(record_stmt, std::move(record));
+    if (!r.ok()) co_return r.status();
+    ++count;
+  }
+  co_return count;
+}
+
+}  // namespace inventory::storage
