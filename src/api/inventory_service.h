@@ -1,19 +1,57 @@
 // gRPC adapter of inventory.v1.InventoryService (callback API).
 //
-// Holds only the translation between the wire messages and the service layer;
-// the wiring to configuration and back ends lives in app/. Methods not yet
-// implemented answer UNIMPLEMENTED through the generated base class.
+// Each call is handed to the service layer as a coroutine on the service's
+// executor (the io_context thread that owns the database and Redis clients);
+// its result is written into the response and the call finished from there.
+// absl::Status codes map onto gRPC codes here, in one place.
 #pragma once
 
+#include <asio/any_io_executor.hpp>
+
+#include "absl/status/status.h"
 #include "inventory/v1/inventory.grpc.pb.h"
+#include "service/inventory.h"
 
 namespace inventory::api {
 
+// The gRPC status for a service-layer error. Back-end faults that are not
+// the caller's doing (a database server or protocol error) become
+// UNAVAILABLE, never INTERNAL: the caller should retry.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
 class InventoryService final : public inventory::v1::InventoryService::CallbackService {
  public:
-  InventoryService() = default;
+  // `inventory` must outlive the service; `executor` is the one it runs on.
+  InventoryService(service::Inventory& inventory, asio::any_io_executor executor)
+      : inventory_(inventory), executor_(std::move(executor)) {}
   InventoryService(const InventoryService&) = delete;
   InventoryService& operator=(const InventoryService&) = delete;
+
+  using Ctx = grpc::CallbackServerContext;
+  grpc::ServerUnaryReactor* CheckAvailability(Ctx*, const v1::CheckAvailabilityRequest*,
+                                              v1::CheckAvailabilityResponse*) override;
+  grpc::ServerUnaryReactor* BatchCheckAvailability(Ctx*, const v1::BatchCheckRequest*,
+                                                   v1::BatchCheckResponse*) override;
+  grpc::ServerUnaryReactor* HoldSeats(Ctx*, const v1::HoldSeatsRequest*, v1::HoldSeatsResponse*) override;
+  grpc::ServerUnaryReactor* ReleaseSeats(Ctx*, const v1::ReleaseSeatsRequest*, v1::ReleaseSeatsResponse*) override;
+  grpc::ServerUnaryReactor* ConfirmBooking(Ctx*, const v1::ConfirmBookingRequest*,
+                                           v1::ConfirmBookingResponse*) override;
+  grpc::ServerUnaryReactor* GetSeatMap(Ctx*, const v1::GetSeatMapRequest*, v1::GetSeatMapResponse*) override;
+  grpc::ServerUnaryReactor* InitializeTripInventory(Ctx*, const v1::InitializeTripInventoryRequest*,
+                                                    v1::InitializeTripInventoryResponse*) override;
+  grpc::ServerUnaryReactor* UpdateInventory(Ctx*, const v1::UpdateInventoryRequest*,
+                                            v1::UpdateInventoryResponse*) override;
+  grpc::ServerUnaryReactor* JoinWaitlist(Ctx*, const v1::JoinWaitlistRequest*, v1::JoinWaitlistResponse*) override;
+  grpc::ServerUnaryReactor* GetUserWaitlist(Ctx*, const v1::GetUserWaitlistRequest*,
+                                            v1::GetUserWaitlistResponse*) override;
+  grpc::ServerUnaryReactor* CancelBooking(Ctx*, const v1::CancelBookingRequest*, v1::CancelBookingResponse*) override;
+
+ private:
+  template <typename Request, typename Response, typename Method>
+  grpc::ServerUnaryReactor* Dispatch(Ctx* ctx, const Request* request, Response* response, Method method);
+
+  service::Inventory& inventory_;
+  asio::any_io_executor executor_;
 };
 
 }  // namespace inventory::api

@@ -14,6 +14,8 @@
 #include "absl/strings/str_join.h"
 #include "cql/session.h"
 #include "redis/client.h"
+#include "service/inventory.h"
+#include "storage/cql/cql_seat_store.h"
 #include "storage/cql/schema.h"
 
 namespace inventory {
@@ -66,11 +68,10 @@ InventoryServer::~InventoryServer() { Shutdown(); }
 
 absl::Status InventoryServer::Start() {
   work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(io_.get_executor());
-  for (int i = 0; i < config_.io_threads; ++i) {
-    io_threads_.emplace_back([this] { io_.run(); });
-  }
+  io_thread_ = std::thread([this] { io_.run(); });
   if (absl::Status s = ConnectDatabase(); !s.ok()) return s;
   ConnectRedis();
+  if (absl::Status s = StartService(); !s.ok()) return s;
   return StartGrpc();
 }
 
@@ -127,10 +128,33 @@ void InventoryServer::ConnectRedis() {
   }
 }
 
+absl::Status InventoryServer::StartService() {
+  storage::CqlStoreOptions store_options;
+  store_options.keyspace = config_.db_keyspace;
+  store_options.consistency = ConsistencyByName(config_.db_consistency);
+  store_options.serial_consistency =
+      config_.db_serial_consistency == "LOCAL_SERIAL" ? cql::Consistency::kLocalSerial : cql::Consistency::kSerial;
+  store_ = std::make_unique<storage::CqlSeatStore>(*db_, store_options);
+  absl::Status prepared = RunOn(io_, [&]() { return store_->Prepare(); });
+  if (!prepared.ok()) return prepared;
+  service::InventoryOptions options;
+  options.hold_ttl_default = config_.hold_ttl_default;
+  options.hold_ttl_min = config_.hold_ttl_min;
+  options.hold_ttl_max = config_.hold_ttl_max;
+  options.max_holds_per_user = config_.max_holds_per_user;
+  options.seatmap_cache_ttl = config_.seatmap_cache_ttl;
+  inventory_ = std::make_unique<service::Inventory>(*store_, edge_.get(), options, [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  });
+  service_ = std::make_unique<api::InventoryService>(*inventory_, io_.get_executor());
+  return absl::OkStatus();
+}
+
 absl::Status InventoryServer::StartGrpc() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  service_ = std::make_unique<api::InventoryService>();
   grpc::ServerBuilder builder;
   const std::string address = absl::StrCat(config_.listen_address, ":", config_.grpc_port);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &grpc_port_);
@@ -165,8 +189,11 @@ void InventoryServer::Shutdown() {
   }
   work_.reset();
   io_.stop();
-  for (std::thread& t : io_threads_) t.join();
-  io_threads_.clear();
+  if (io_thread_.joinable()) io_thread_.join();
+  service_.reset();
+  inventory_.reset();
+  edge_.reset();
+  store_.reset();
   redis_.reset();
   db_.reset();
   spdlog::info("shutdown=done");

@@ -26,6 +26,15 @@ class Session;
 namespace redis {
 class Client;
 }
+namespace inventory::storage {
+class CqlSeatStore;
+}
+namespace inventory::service {
+class Inventory;
+}
+namespace inventory::cache {
+class EdgeGuard;
+}
 
 namespace inventory {
 
@@ -47,14 +56,18 @@ class InventoryServer {
  private:
   absl::Status ConnectDatabase();
   void ConnectRedis();
+  absl::Status StartService();
   absl::Status StartGrpc();
 
   Config config_;
   asio::io_context io_;
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  std::vector<std::thread> io_threads_;
+  std::thread io_thread_;
   std::unique_ptr<cql::Session> db_;
   std::unique_ptr<redis::Client> redis_;
+  std::unique_ptr<storage::CqlSeatStore> store_;
+  std::unique_ptr<cache::EdgeGuard> edge_;
+  std::unique_ptr<service::Inventory> inventory_;
   std::unique_ptr<api::InventoryService> service_;
   std::unique_ptr<grpc::Server> grpc_;
   int grpc_port_ = 0;

@@ -83,7 +83,6 @@ absl::Status Validate(const Config& c) {
     return absl::InvalidArgumentError("max-holds-per-user: 1..100");
   }
   if (c.seatmap_cache_ttl.count() < 0) return absl::InvalidArgumentError("seatmap-cache-ttl-ms: must be >= 0");
-  if (c.io_threads < 1 || c.io_threads > 64) return absl::InvalidArgumentError("io-threads: 1..64");
   if (c.shutdown_grace.count() < 0) return absl::InvalidArgumentError("shutdown-grace-seconds: must be >= 0");
   static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;
@@ -140,7 +139,6 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
       ->envname("MAX_HOLDS_PER_USER");
   app.add_option("--seatmap-cache-ttl-ms", seatmap_ttl_ms, "Seat-map snapshot cache lifetime (0: no cache)")
       ->envname("SEATMAP_CACHE_TTL_MS");
-  app.add_option("--io-threads", c.io_threads, "Event-loop threads for database and Redis I/O")->envname("IO_THREADS");
   app.add_option("--shutdown-grace-seconds", grace, "How long in-flight calls may finish on SIGTERM")
       ->envname("SHUTDOWN_GRACE_SECONDS");
   app.add_option("--log-level", c.log_level, "trace|debug|info|warn|error|critical|off")->envname("LOG_LEVEL");

@@ -56,7 +56,6 @@ struct Config {
   std::chrono::milliseconds seatmap_cache_ttl{5000};
 
   // Process.
-  int io_threads = 1;
   std::chrono::seconds shutdown_grace{10};
   std::string log_level = "info";
 };

@@ -86,7 +86,6 @@ TEST_F(ConfigTest, BadValuesAreRefusedNamingTheSetting) {
       {{"--hold-ttl", "5"}, "hold-ttl"},
       {{"--hold-ttl-max", "100000"}, "hold-ttl-max"},
       {{"--max-holds-per-user", "0"}, "max-holds-per-user"},
-      {{"--io-threads", "0"}, "io-threads"},
       {{"--log-level", "loud"}, "log-level"},
       {{"--redis-timeout-ms", "0"}, "redis-timeout-ms"},
       {{"--no-such-flag"}, "no-such-flag"},

@@ -23,14 +23,18 @@ bool IsIdentifier(absl::string_view s) {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {
       {1,
-       "trips, seat layout and per-seat per-segment state",
+       "trips, seats per segment, user ledger (holds, slots, bookings), waitlist",
        {
-           // A trip's definition: stations in order, segment times, vehicle.
+           // A trip's definition. `ready` turns true once every seat row is
+           // written; `init_ts` is the write timestamp (µs) of those rows, so
+           // re-sending the definition rewrites them under the same old
+           // timestamp and can never overwrite a later hold or booking.
            R"(CREATE TABLE IF NOT EXISTS {ks}.trips (
                 organization_id text, trip_id text,
                 vehicle_id text, vehicle_type text,
                 stations list<text>, departures list<bigint>, arrivals list<bigint>,
-                seat_count int, definition_hash text, created_at timestamp,
+                seat_count int, definition_hash text, init_ts bigint, ready boolean,
+                created_at timestamp,
                 PRIMARY KEY ((organization_id, trip_id))))",
            // The seat layout of a trip: one partition per trip, a row a seat.
            R"(CREATE TABLE IF NOT EXISTS {ks}.trip_seats (
@@ -41,11 +45,36 @@ const std::vector<Migration>& Migrations() {
                 PRIMARY KEY ((organization_id, trip_id), seat_id)))",
            // One seat's state on each segment: one partition per seat, so a
            // hold over a segment range is a single conditional batch.
+           // status: available | held | booked | blocked.
            R"(CREATE TABLE IF NOT EXISTS {ks}.seat_segments (
                 organization_id text, trip_id text, seat_id text, segment_index int,
-                status text, hold_id text, booking_id text, expires_at timestamp,
-                block_reason text, updated_at timestamp,
+                status text, hold_id text, user_id text, booking_id text,
+                expires_at timestamp, block_reason text, updated_at timestamp,
                 PRIMARY KEY ((organization_id, trip_id, seat_id), segment_index)))",
+           // Everything of one user in one organisation, in one partition so
+           // a slot claim and the hold record are one conditional batch.
+           // entry: 'slot#<n>' (kind slot: hold_id, expires_at),
+           //        'hold#<id>' (kind hold), 'booking#<id>' (kind booking).
+           R"(CREATE TABLE IF NOT EXISTS {ks}.user_ledger (
+                organization_id text, user_id text, entry text,
+                kind text, state text,
+                hold_id text, booking_id text, order_id text, trip_id text,
+                session_id text, request_key text,
+                seat_ids list<text>, seat_numbers list<text>, ticket_ids list<text>,
+                passenger_nids list<text>, passenger_names list<text>,
+                first_segment int, last_segment int, slot int,
+                created_at timestamp, expires_at timestamp, updated_at timestamp,
+                PRIMARY KEY ((organization_id, user_id), entry)))",
+           // Waitlist FIFO per trip and class, ordered by time.
+           R"(CREATE TABLE IF NOT EXISTS {ks}.waitlist (
+                organization_id text, trip_id text, seat_class text, entry_id timeuuid,
+                user_id text, requested_seats int, status text, created_at timestamp,
+                PRIMARY KEY ((organization_id, trip_id, seat_class), entry_id)))",
+           // A user's waitlist entries; one row per (organisation, trip, class).
+           R"(CREATE TABLE IF NOT EXISTS {ks}.waitlist_by_user (
+                user_id text, organization_id text, trip_id text, seat_class text,
+                entry_id timeuuid, requested_seats int, status text, created_at timestamp,
+                PRIMARY KEY ((user_id), organization_id, trip_id, seat_class)))",
        }},
   };
   return kMigrations;

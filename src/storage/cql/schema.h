@@ -7,7 +7,7 @@
 // cluster, is harmless: every statement is idempotent and the record is an
 // INSERT ... IF NOT EXISTS.
 //
-// Table design (see docs/schema.md): one seat's per-segment state is one
+// Table design (README, "Schema"): one seat's per-segment state is one
 // partition, so holding a seat over a segment range is one conditional batch.
 // Lookup tables are written explicitly; no materialized views, no secondary
 // indexes.

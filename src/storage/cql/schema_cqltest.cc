@@ -77,7 +77,8 @@ TEST_F(SchemaCqlTest, AppliesOnceThenNothing) {
   ASSERT_TRUE(tables.ok()) << tables.status();
   std::set<std::string> names;
   for (size_t i = 0; i < tables->row_count(); ++i) names.insert(*tables->row(i).GetString(0));
-  for (const char* t : {"schema_migrations", "trips", "trip_seats", "seat_segments"}) {
+  for (const char* t : {"schema_migrations", "trips", "trip_seats", "seat_segments", "user_ledger", "waitlist",
+                        "waitlist_by_user"}) {
     EXPECT_TRUE(names.count(t)) << t;
   }
 }

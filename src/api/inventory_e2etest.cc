@@ -1,0 +1,665 @@
+// inventory.v1.InventoryService end to end: the real inventoryd against the
+// test Cassandra and Redis, through gRPC. One server per suite; every test
+// makes its own trip, so tests do not see each other's seats.
+#include <gtest/gtest.h>
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/test_env.h"
+#include "common/test_process.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "inventory/v1/inventory.grpc.pb.h"
+
+namespace inventory {
+namespace {
+
+namespace v1 = ::inventory::v1;
+using namespace std::chrono_literals;
+
+constexpr char kOrg[] = "org-e2e";
+
+class InventoryE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    process_ = new testing::ChildProcess();
+    port_ = testing::FreePort();
+    const std::string keyspace = absl::StrCat("inv_e2e_", std::random_device{}() % 100000000);
+    const std::string log = absl::StrCat(::testing::TempDir(), "/inventory-e2e-", getpid(), ".log");
+    ASSERT_TRUE(process_->Start(
+        INVENTORYD_PATH,
+        {"--grpc-port", std::to_string(port_), "--http-port", std::to_string(testing::FreePort()), "--scylla-hosts",
+         absl::StrCat(testing::CqlHost(), ":", testing::CqlPort()), "--redis-addr",
+         absl::StrCat(testing::RedisHost(), ":", testing::RedisPort()), "--scylla-keyspace", keyspace,
+         "--listen-address", "127.0.0.1", "--hold-ttl-min", "1"},
+        log));
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials());
+    auto health = grpc::health::v1::Health::NewStub(channel);
+    const auto deadline = std::chrono::steady_clock::now() + 90s;
+    bool serving = false;
+    while (!serving && std::chrono::steady_clock::now() < deadline && !process_->Wait(0ms).has_value()) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + 1s);
+      grpc::health::v1::HealthCheckRequest req;
+      grpc::health::v1::HealthCheckResponse resp;
+      serving = health->Check(&ctx, req, &resp).ok() && resp.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+      if (!serving) std::this_thread::sleep_for(200ms);
+    }
+    ASSERT_TRUE(serving) << process_->Log();
+    stub_ = v1::InventoryService::NewStub(channel).release();
+  }
+
+  static void TearDownTestSuite() {
+    delete stub_;
+    stub_ = nullptr;
+    process_->Signal(SIGTERM);
+    process_->Wait(30s);
+    delete process_;
+  }
+
+  // A trip A-B-C-D (3 segments), seats 1A..3D (row r, column c), economy;
+  // row 1 is business.
+  std::string NewTrip(int rows = 3, int columns = 4, int segments = 3) {
+    const std::string trip = absl::StrCat("trip-", std::random_device{}(), "-", counter_++);
+    v1::InitializeTripInventoryRequest req;
+    req.set_trip_id(trip);
+    req.set_organization_id(kOrg);
+    req.set_vehicle_id("bus-1");
+    req.set_vehicle_type("bus");
+    for (int i = 0; i < segments; ++i) {
+      v1::SegmentDefinition* s = req.add_segments();
+      s->set_segment_index(i);
+      s->set_from_station_id(Station(i));
+      s->set_to_station_id(Station(i + 1));
+      s->set_departure_time(1000 + i * 100);
+      s->set_arrival_time(1050 + i * 100);
+    }
+    for (int r = 1; r <= rows; ++r) {
+      for (int c = 1; c <= columns; ++c) {
+        v1::SeatDefinition* s = req.mutable_seat_config()->add_seats();
+        s->set_seat_id(SeatId(r, c));
+        s->set_seat_number(SeatId(r, c));
+        s->set_row(r);
+        s->set_column(c);
+        s->set_seat_type(c == 1 || c == columns ? "window" : "aisle");
+        s->set_seat_class(r == 1 ? "business" : "economy");
+        s->set_price_paisa(r == 1 ? 90000 : 50000 + c * 100);
+      }
+    }
+    v1::InitializeTripInventoryResponse resp;
+    grpc::Status st = Call(&v1::InventoryService::Stub::InitializeTripInventory, req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    EXPECT_TRUE(resp.success());
+    return trip;
+  }
+
+  static std::string Station(int i) { return std::string(1, static_cast<char>('A' + i)); }
+  static std::string SeatId(int r, int c) { return absl::StrCat(r, std::string(1, static_cast<char>('A' + c - 1))); }
+
+  template <typename Method, typename Req, typename Resp>
+  static grpc::Status Call(Method method, const Req& req, Resp* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 30s);
+    return (stub_->*method)(&ctx, req, resp);
+  }
+
+  static v1::HoldSeatsRequest HoldReq(const std::string& trip, const std::string& user, std::vector<std::string> seats,
+                                      const std::string& from = "", const std::string& to = "", int duration = 0) {
+    v1::HoldSeatsRequest req;
+    req.set_trip_id(trip);
+    req.set_organization_id(kOrg);
+    req.set_user_id(user);
+    req.set_session_id("session-" + user);
+    req.set_from_station_id(from);
+    req.set_to_station_id(to);
+    req.set_hold_duration_seconds(duration);
+    for (const std::string& s : seats) req.add_seat_ids(s);
+    return req;
+  }
+
+  static grpc::Status Hold(const v1::HoldSeatsRequest& req, v1::HoldSeatsResponse* resp) {
+    return Call(&v1::InventoryService::Stub::HoldSeats, req, resp);
+  }
+
+  static v1::ConfirmBookingRequest ConfirmReq(const std::string& hold, const std::string& user,
+                                              const std::vector<std::string>& seats, const std::string& order) {
+    v1::ConfirmBookingRequest req;
+    req.set_hold_id(hold);
+    req.set_user_id(user);
+    req.set_organization_id(kOrg);
+    req.set_order_id(order);
+    for (const std::string& s : seats) {
+      v1::PassengerSeat* p = req.add_passengers();
+      p->set_seat_id(s);
+      p->set_passenger_name("Passenger " + s);
+      p->set_passenger_nid("NID-" + s);
+    }
+    return req;
+  }
+
+  static v1::SeatStatus StatusOf(const v1::GetSeatMapResponse& map, const std::string& seat) {
+    for (const v1::SeatRow& row : map.rows()) {
+      for (const v1::SeatCell& cell : row.seats()) {
+        if (cell.seat_id() == seat) return cell.status();
+      }
+    }
+    return v1::SEAT_STATUS_UNSPECIFIED;
+  }
+
+  static v1::GetSeatMapResponse SeatMap(const std::string& trip, const std::string& from = "",
+                                        const std::string& to = "") {
+    v1::GetSeatMapRequest req;
+    req.set_trip_id(trip);
+    req.set_organization_id(kOrg);
+    req.set_from_station_id(from);
+    req.set_to_station_id(to);
+    v1::GetSeatMapResponse resp;
+    grpc::Status st = Call(&v1::InventoryService::Stub::GetSeatMap, req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return resp;
+  }
+
+  static inline testing::ChildProcess* process_ = nullptr;
+  static inline v1::InventoryService::Stub* stub_ = nullptr;
+  static inline int port_ = 0;
+  static inline std::atomic<int> counter_{0};
+};
+
+void ExpectInvalid(const grpc::Status& st, const std::string& field) {
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << st.error_message();
+  EXPECT_NE(st.error_message().find(field), std::string::npos) << st.error_message();
+}
+
+// --- Outcome table: malformed requests ---
+
+TEST_F(InventoryE2eTest, MalformedHoldRequestsNameTheField) {
+  const std::string trip = NewTrip();
+  v1::HoldSeatsResponse resp;
+  v1::HoldSeatsRequest req = HoldReq(trip, "u1", {"2A"});
+  req.clear_trip_id();
+  ExpectInvalid(Hold(req, &resp), "trip_id");
+  req = HoldReq(trip, "u1", {"2A"});
+  req.clear_user_id();
+  ExpectInvalid(Hold(req, &resp), "user_id");
+  req = HoldReq(trip, "u1", {"2A"});
+  req.clear_organization_id();
+  ExpectInvalid(Hold(req, &resp), "organization_id");
+  ExpectInvalid(Hold(HoldReq(trip, "u1", {"2A"}, "X", "C"), &resp), "from_station_id");
+  ExpectInvalid(Hold(HoldReq(trip, "u1", {"2A"}, "A", "Z"), &resp), "to_station_id");
+  ExpectInvalid(Hold(HoldReq(trip, "u1", {"2A"}, "C", "B"), &resp), "station_id");
+  ExpectInvalid(Hold(HoldReq(trip, "u1", {"2A"}, "B", "B"), &resp), "station_id");
+  ExpectInvalid(Hold(HoldReq(trip, "u1", {}), &resp), "seat_ids");
+  ExpectInvalid(Hold(HoldReq(trip, "u1", {"2A", "2A"}), &resp), "seat_ids");
+  ExpectInvalid(Hold(HoldReq(trip, "u1", {""}), &resp), "seat_ids");
+  ExpectInvalid(Hold(HoldReq(trip, "u1", {"9Z"}), &resp), "seat_ids");
+  ExpectInvalid(Hold(HoldReq(trip, "u1", {"2A"}, "", "", -5), &resp), "hold_duration_seconds");
+  ExpectInvalid(Hold(HoldReq(trip, "u1", {"2A"}, "", "", 100000), &resp), "hold_duration_seconds");
+  std::vector<std::string> many;
+  for (int c = 1; c <= 4; ++c) {
+    for (int r = 1; r <= 3; ++r) many.push_back(SeatId(r, c));
+  }
+  ExpectInvalid(Hold(HoldReq(trip, "u1", many), &resp), "seat_ids");
+
+  v1::CheckAvailabilityRequest check;
+  check.set_trip_id(trip);
+  check.set_organization_id(kOrg);
+  check.set_passengers(100000);
+  v1::CheckAvailabilityResponse avail;
+  ExpectInvalid(Call(&v1::InventoryService::Stub::CheckAvailability, check, &avail), "passengers");
+}
+
+TEST_F(InventoryE2eTest, MalformedTripDefinitionsAreRefused) {
+  v1::InitializeTripInventoryRequest req;
+  req.set_trip_id("bad-trip");
+  req.set_organization_id(kOrg);
+  v1::SegmentDefinition* s = req.add_segments();
+  s->set_segment_index(0);
+  s->set_from_station_id("A");
+  s->set_to_station_id("B");
+  s = req.add_segments();
+  s->set_segment_index(1);
+  s->set_from_station_id("X");  // does not continue from B
+  s->set_to_station_id("C");
+  v1::SeatDefinition* seat = req.mutable_seat_config()->add_seats();
+  seat->set_seat_id("1A");
+  seat->set_row(1);
+  seat->set_column(1);
+  v1::InitializeTripInventoryResponse resp;
+  ExpectInvalid(Call(&v1::InventoryService::Stub::InitializeTripInventory, req, &resp), "segments[1].from_station_id");
+  req.mutable_segments(1)->set_from_station_id("B");
+  req.mutable_segments(1)->set_segment_index(2);
+  ExpectInvalid(Call(&v1::InventoryService::Stub::InitializeTripInventory, req, &resp), "segment_index");
+  req.mutable_segments(1)->set_segment_index(1);
+  *req.mutable_seat_config()->add_seats() = *seat;
+  ExpectInvalid(Call(&v1::InventoryService::Stub::InitializeTripInventory, req, &resp), "duplicate");
+  req.mutable_seat_config()->mutable_seats()->RemoveLast();
+  req.mutable_seat_config()->mutable_seats(0)->set_row(0);
+  ExpectInvalid(Call(&v1::InventoryService::Stub::InitializeTripInventory, req, &resp), "row");
+}
+
+// --- Outcome table: unknown trip ---
+
+TEST_F(InventoryE2eTest, UnknownTripIsNotFound) {
+  v1::HoldSeatsResponse resp;
+  EXPECT_EQ(Hold(HoldReq("no-such-trip", "u1", {"1A"}), &resp).error_code(), grpc::StatusCode::NOT_FOUND);
+  v1::GetSeatMapRequest map;
+  map.set_trip_id("no-such-trip");
+  map.set_organization_id(kOrg);
+  v1::GetSeatMapResponse map_resp;
+  EXPECT_EQ(Call(&v1::InventoryService::Stub::GetSeatMap, map, &map_resp).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// --- Outcome table: contention ---
+
+TEST_F(InventoryE2eTest, ConcurrentRequestsForOneSeatGiveOneWinnerAndContentionAnswers) {
+  const std::string trip = NewTrip();
+  constexpr int kClients = 24;
+  std::vector<v1::HoldSeatsResponse> responses(kClients);
+  std::vector<grpc::Status> statuses(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] { statuses[i] = Hold(HoldReq(trip, absl::StrCat("racer-", i), {"2B"}), &responses[i]); });
+  }
+  for (std::thread& t : threads) t.join();
+  int wins = 0, contention = 0, taken = 0;
+  for (int i = 0; i < kClients; ++i) {
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    if (responses[i].success()) {
+      ++wins;
+      continue;
+    }
+    ASSERT_EQ(responses[i].failed_seat_ids_size(), 1);
+    EXPECT_EQ(responses[i].failed_seat_ids(0), "2B");
+    if (responses[i].reason() == v1::FAILURE_REASON_CONTENTION) {
+      ++contention;
+      EXPECT_EQ(responses[i].failure_reason().rfind("seat query contention - please retry", 0), 0u);
+    } else {
+      ++taken;
+      EXPECT_EQ(responses[i].reason(), v1::FAILURE_REASON_NOT_AVAILABLE);
+      EXPECT_EQ(responses[i].failure_reason(), "some seats not available");
+    }
+  }
+  EXPECT_EQ(wins, 1);
+  EXPECT_GT(contention, 0);
+  EXPECT_EQ(wins + contention + taken, kClients);
+}
+
+// --- Outcome table: taken on some segment of the journey ---
+
+TEST_F(InventoryE2eTest, SegmentsDecideAvailability) {
+  const std::string trip = NewTrip();
+  v1::HoldSeatsResponse first;
+  ASSERT_TRUE(Hold(HoldReq(trip, "seg-u1", {"3A"}, "A", "C"), &first).ok());
+  ASSERT_TRUE(first.success()) << first.failure_reason();
+  // Overlaps B->C: refused.
+  v1::HoldSeatsResponse overlap;
+  ASSERT_TRUE(Hold(HoldReq(trip, "seg-u2", {"3A"}, "B", "D"), &overlap).ok());
+  EXPECT_FALSE(overlap.success());
+  EXPECT_EQ(overlap.reason(), v1::FAILURE_REASON_NOT_AVAILABLE);
+  EXPECT_EQ(overlap.failure_reason(), "some seats not available");
+  ASSERT_EQ(overlap.failed_seat_ids_size(), 1);
+  EXPECT_EQ(overlap.failed_seat_ids(0), "3A");
+  // C->D is free.
+  v1::HoldSeatsResponse after;
+  ASSERT_TRUE(Hold(HoldReq(trip, "seg-u3", {"3A"}, "C", "D"), &after).ok());
+  EXPECT_TRUE(after.success()) << after.failure_reason();
+  // Seat map over the journeys.
+  EXPECT_EQ(StatusOf(SeatMap(trip, "A", "B"), "3A"), v1::SEAT_STATUS_HELD);
+  EXPECT_EQ(StatusOf(SeatMap(trip), "3A"), v1::SEAT_STATUS_HELD);
+  EXPECT_EQ(StatusOf(SeatMap(trip), "3B"), v1::SEAT_STATUS_AVAILABLE);
+}
+
+TEST_F(InventoryE2eTest, BookedAndBlockedSeatsAreRefused) {
+  const std::string trip = NewTrip();
+  v1::HoldSeatsResponse held;
+  ASSERT_TRUE(Hold(HoldReq(trip, "bk-u1", {"2C"}, "A", "B"), &held).ok());
+  ASSERT_TRUE(held.success());
+  v1::ConfirmBookingResponse booked;
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ConfirmBooking, ConfirmReq(held.hold_id(), "bk-u1", {"2C"}, "order-1"),
+                   &booked)
+                  .ok());
+  ASSERT_TRUE(booked.success());
+  v1::HoldSeatsResponse refused;
+  ASSERT_TRUE(Hold(HoldReq(trip, "bk-u2", {"2C"}), &refused).ok());
+  EXPECT_FALSE(refused.success());
+  EXPECT_EQ(refused.failure_reason(), "some seats not available");
+  // B->D travellers may take the seat booked only A->B.
+  v1::HoldSeatsResponse later;
+  ASSERT_TRUE(Hold(HoldReq(trip, "bk-u3", {"2C"}, "B", "D"), &later).ok());
+  EXPECT_TRUE(later.success()) << later.failure_reason();
+  EXPECT_EQ(StatusOf(SeatMap(trip, "A", "B"), "2C"), v1::SEAT_STATUS_BOOKED);
+
+  v1::UpdateInventoryRequest block;
+  block.set_trip_id(trip);
+  block.set_organization_id(kOrg);
+  v1::SeatUpdate* u = block.add_updates();
+  u->set_seat_id("2D");
+  u->set_new_status(v1::SEAT_STATUS_BLOCKED);
+  u->set_reason("maintenance");
+  u = block.add_updates();
+  u->set_seat_id("2C");  // held and booked: must be left alone
+  u->set_new_status(v1::SEAT_STATUS_BLOCKED);
+  v1::UpdateInventoryResponse blocked;
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::UpdateInventory, block, &blocked).ok());
+  EXPECT_EQ(blocked.updated_count(), 1);
+  ASSERT_EQ(blocked.skipped_seat_ids_size(), 1);
+  EXPECT_EQ(blocked.skipped_seat_ids(0), "2C");
+  v1::HoldSeatsResponse on_blocked;
+  ASSERT_TRUE(Hold(HoldReq(trip, "bk-u4", {"2D"}), &on_blocked).ok());
+  EXPECT_FALSE(on_blocked.success());
+  EXPECT_EQ(on_blocked.reason(), v1::FAILURE_REASON_NOT_AVAILABLE);
+  EXPECT_EQ(StatusOf(SeatMap(trip), "2D"), v1::SEAT_STATUS_BLOCKED);
+  // Unblock, then it can be held.
+  block.clear_updates();
+  u = block.add_updates();
+  u->set_seat_id("2D");
+  u->set_new_status(v1::SEAT_STATUS_AVAILABLE);
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::UpdateInventory, block, &blocked).ok());
+  EXPECT_EQ(blocked.updated_count(), 1);
+  ASSERT_TRUE(Hold(HoldReq(trip, "bk-u4", {"2D"}), &on_blocked).ok());
+  EXPECT_TRUE(on_blocked.success()) << on_blocked.failure_reason();
+}
+
+// --- Outcome table: hold limit ---
+
+TEST_F(InventoryE2eTest, HoldLimitPerUserAndRetriedHoldsDoNotCountTwice) {
+  const std::string trip = NewTrip();
+  v1::HoldSeatsResponse a, again, b, c;
+  ASSERT_TRUE(Hold(HoldReq(trip, "lim-u", {"3A"}), &a).ok());
+  ASSERT_TRUE(a.success());
+  // The same request again: the first hold back, no second slot taken.
+  ASSERT_TRUE(Hold(HoldReq(trip, "lim-u", {"3A"}), &again).ok());
+  ASSERT_TRUE(again.success()) << again.failure_reason();
+  EXPECT_EQ(again.hold_id(), a.hold_id());
+  EXPECT_EQ(again.expires_at(), a.expires_at());
+  ASSERT_TRUE(Hold(HoldReq(trip, "lim-u", {"3B"}), &b).ok());
+  ASSERT_TRUE(b.success()) << b.failure_reason();
+  ASSERT_TRUE(Hold(HoldReq(trip, "lim-u", {"3C"}), &c).ok());
+  EXPECT_FALSE(c.success());
+  EXPECT_EQ(c.reason(), v1::FAILURE_REASON_HOLD_LIMIT_REACHED);
+  EXPECT_EQ(c.failure_reason(), "maximum concurrent holds exceeded");
+  // The refused hold left its seat free.
+  EXPECT_EQ(StatusOf(SeatMap(trip), "3C"), v1::SEAT_STATUS_AVAILABLE);
+  // Releasing one frees a slot.
+  v1::ReleaseSeatsRequest rel;
+  rel.set_hold_id(a.hold_id());
+  rel.set_user_id("lim-u");
+  rel.set_organization_id(kOrg);
+  v1::ReleaseSeatsResponse released;
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ReleaseSeats, rel, &released).ok());
+  EXPECT_TRUE(released.success());
+  EXPECT_EQ(released.released_count(), 1);
+  ASSERT_TRUE(Hold(HoldReq(trip, "lim-u", {"3C"}), &c).ok());
+  EXPECT_TRUE(c.success()) << c.failure_reason();
+}
+
+// --- Outcome table: unknown or foreign holds, expiry, passenger mismatch ---
+
+TEST_F(InventoryE2eTest, ConfirmAndReleaseOfUnknownOrForeignHolds) {
+  const std::string trip = NewTrip();
+  v1::HoldSeatsResponse held;
+  ASSERT_TRUE(Hold(HoldReq(trip, "own-u", {"1A"}), &held).ok());
+  ASSERT_TRUE(held.success());
+  v1::ConfirmBookingResponse resp;
+  grpc::Status st = Call(&v1::InventoryService::Stub::ConfirmBooking, ConfirmReq("no-such-hold", "own-u", {"1A"}, "o"), &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(st.error_message(), "hold not found");
+  st = Call(&v1::InventoryService::Stub::ConfirmBooking, ConfirmReq(held.hold_id(), "someone-else", {"1A"}, "o"), &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(st.error_message(), "hold not found");
+  v1::ConfirmBookingRequest other_org = ConfirmReq(held.hold_id(), "own-u", {"1A"}, "o");
+  other_org.set_organization_id("another-org");
+  st = Call(&v1::InventoryService::Stub::ConfirmBooking, other_org, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(st.error_message(), "hold not found");
+
+  v1::ReleaseSeatsRequest rel;
+  rel.set_hold_id(held.hold_id());
+  rel.set_user_id("someone-else");
+  rel.set_organization_id(kOrg);
+  v1::ReleaseSeatsResponse released;
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ReleaseSeats, rel, &released).ok());
+  EXPECT_FALSE(released.success());
+  EXPECT_EQ(released.reason(), v1::FAILURE_REASON_HOLD_NOT_FOUND);
+  EXPECT_EQ(StatusOf(SeatMap(trip), "1A"), v1::SEAT_STATUS_HELD);
+}
+
+TEST_F(InventoryE2eTest, ConfirmAfterExpiryAndPassengerMismatch) {
+  const std::string trip = NewTrip();
+  v1::HoldSeatsResponse two;
+  ASSERT_TRUE(Hold(HoldReq(trip, "px-u", {"2A", "2B"}), &two).ok());
+  ASSERT_TRUE(two.success()) << two.failure_reason();
+  v1::ConfirmBookingResponse resp;
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ConfirmBooking, ConfirmReq(two.hold_id(), "px-u", {"2A"}, "o1"), &resp).ok());
+  EXPECT_FALSE(resp.success());
+  EXPECT_EQ(resp.reason(), v1::FAILURE_REASON_PASSENGER_MISMATCH);
+  EXPECT_EQ(resp.failure_reason(), "passenger count does not match seat count");
+
+  v1::HoldSeatsResponse brief;
+  ASSERT_TRUE(Hold(HoldReq(trip, "exp-u", {"3D"}, "", "", 1), &brief).ok());
+  ASSERT_TRUE(brief.success()) << brief.failure_reason();
+  std::this_thread::sleep_for(2100ms);
+  grpc::Status st =
+      Call(&v1::InventoryService::Stub::ConfirmBooking, ConfirmReq(brief.hold_id(), "exp-u", {"3D"}, "o2"), &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(st.error_message(), "hold expired");
+  // The expired hold's seat is free for someone else (reclaimed by LWT).
+  v1::HoldSeatsResponse next;
+  ASSERT_TRUE(Hold(HoldReq(trip, "exp-u2", {"3D"}), &next).ok());
+  EXPECT_TRUE(next.success()) << next.failure_reason();
+}
+
+// --- Bookings: idempotent confirm, cancel ---
+
+TEST_F(InventoryE2eTest, ConfirmIsIdempotentAndCancelFreesSeats) {
+  const std::string trip = NewTrip();
+  v1::HoldSeatsResponse held;
+  ASSERT_TRUE(Hold(HoldReq(trip, "cf-u", {"3A", "3B"}, "B", "D"), &held).ok());
+  ASSERT_TRUE(held.success());
+  v1::ConfirmBookingResponse first, second;
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ConfirmBooking, ConfirmReq(held.hold_id(), "cf-u", {"3B", "3A"}, "ord-9"),
+                   &first)
+                  .ok());
+  ASSERT_TRUE(first.success());
+  ASSERT_EQ(first.confirmed_seats_size(), 2);
+  EXPECT_FALSE(first.confirmed_seats(0).ticket_id().empty());
+  EXPECT_EQ(first.confirmed_seats(0).seat_number(), "3A");
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ConfirmBooking, ConfirmReq(held.hold_id(), "cf-u", {"3B", "3A"}, "ord-9"),
+                   &second)
+                  .ok());
+  ASSERT_TRUE(second.success());
+  EXPECT_EQ(second.booking_id(), first.booking_id());
+  EXPECT_EQ(second.confirmed_seats(1).ticket_id(), first.confirmed_seats(1).ticket_id());
+  // Another order for the same hold is refused.
+  grpc::Status st = Call(&v1::InventoryService::Stub::ConfirmBooking,
+                         ConfirmReq(held.hold_id(), "cf-u", {"3B", "3A"}, "ord-other"), &second);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  // Release of a confirmed hold does nothing.
+  v1::ReleaseSeatsRequest rel;
+  rel.set_hold_id(held.hold_id());
+  rel.set_user_id("cf-u");
+  rel.set_organization_id(kOrg);
+  v1::ReleaseSeatsResponse released;
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ReleaseSeats, rel, &released).ok());
+  EXPECT_FALSE(released.success());
+  EXPECT_EQ(StatusOf(SeatMap(trip, "B", "C"), "3A"), v1::SEAT_STATUS_BOOKED);
+
+  v1::CancelBookingRequest cancel;
+  cancel.set_booking_id(first.booking_id());
+  cancel.set_user_id("cf-u");
+  cancel.set_organization_id(kOrg);
+  v1::CancelBookingResponse cancelled;
+  cancel.set_user_id("not-the-owner");
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::CancelBooking, cancel, &cancelled).ok());
+  EXPECT_FALSE(cancelled.success());
+  EXPECT_EQ(cancelled.failure(), v1::FAILURE_REASON_BOOKING_NOT_FOUND);
+  cancel.set_user_id("cf-u");
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::CancelBooking, cancel, &cancelled).ok());
+  EXPECT_TRUE(cancelled.success());
+  EXPECT_EQ(cancelled.released_count(), 2);
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::CancelBooking, cancel, &cancelled).ok());
+  EXPECT_TRUE(cancelled.success());
+  EXPECT_EQ(cancelled.released_count(), 0);
+  EXPECT_EQ(StatusOf(SeatMap(trip), "3A"), v1::SEAT_STATUS_AVAILABLE);
+  v1::HoldSeatsResponse again;
+  ASSERT_TRUE(Hold(HoldReq(trip, "cf-u2", {"3A", "3B"}), &again).ok());
+  EXPECT_TRUE(again.success()) << again.failure_reason();
+}
+
+TEST_F(InventoryE2eTest, ReleaseTwiceIsHarmless) {
+  const std::string trip = NewTrip();
+  v1::HoldSeatsResponse held;
+  ASSERT_TRUE(Hold(HoldReq(trip, "rel-u", {"2A", "2B"}, "A", "C"), &held).ok());
+  ASSERT_TRUE(held.success());
+  v1::ReleaseSeatsRequest rel;
+  rel.set_hold_id(held.hold_id());
+  rel.set_user_id("rel-u");
+  rel.set_organization_id(kOrg);
+  v1::ReleaseSeatsResponse released;
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ReleaseSeats, rel, &released).ok());
+  EXPECT_TRUE(released.success());
+  EXPECT_EQ(released.released_count(), 2);
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ReleaseSeats, rel, &released).ok());
+  EXPECT_TRUE(released.success());
+  EXPECT_EQ(released.released_count(), 0);
+  EXPECT_EQ(StatusOf(SeatMap(trip), "2A"), v1::SEAT_STATUS_AVAILABLE);
+}
+
+// --- Trips: idempotent load, conflicts, size ---
+
+TEST_F(InventoryE2eTest, InitializeIsIdempotentAndRefusesConflicts) {
+  v1::InitializeTripInventoryRequest req;
+  req.set_trip_id(absl::StrCat("idem-", std::random_device{}()));
+  req.set_organization_id(kOrg);
+  v1::SegmentDefinition* s = req.add_segments();
+  s->set_segment_index(0);
+  s->set_from_station_id("A");
+  s->set_to_station_id("B");
+  v1::SeatDefinition* seat = req.mutable_seat_config()->add_seats();
+  seat->set_seat_id("1A");
+  seat->set_row(1);
+  seat->set_column(1);
+  v1::InitializeTripInventoryResponse resp;
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::InitializeTripInventory, req, &resp).ok());
+  EXPECT_EQ(resp.seats_created(), 1);
+  v1::HoldSeatsResponse held;
+  ASSERT_TRUE(Hold(HoldReq(req.trip_id(), "idem-u", {"1A"}), &held).ok());
+  ASSERT_TRUE(held.success());
+  // The same definition again: success, nothing reset.
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::InitializeTripInventory, req, &resp).ok());
+  EXPECT_TRUE(resp.success());
+  EXPECT_EQ(StatusOf(SeatMap(req.trip_id()), "1A"), v1::SEAT_STATUS_HELD);
+  // A different one: ALREADY_EXISTS.
+  req.mutable_seat_config()->mutable_seats(0)->set_price_paisa(1);
+  EXPECT_EQ(Call(&v1::InventoryService::Stub::InitializeTripInventory, req, &resp).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(StatusOf(SeatMap(req.trip_id()), "1A"), v1::SEAT_STATUS_HELD);
+}
+
+TEST_F(InventoryE2eTest, ThousandSeatsTwentySegmentsLoad) {
+  const std::string trip = NewTrip(50, 20, 20);
+  v1::GetSeatMapResponse map = SeatMap(trip, "C", "K");
+  EXPECT_EQ(map.total_rows(), 50);
+  EXPECT_EQ(map.total_columns(), 20);
+  int seats = 0;
+  for (const v1::SeatRow& row : map.rows()) seats += row.seats_size();
+  EXPECT_EQ(seats, 1000);
+}
+
+// --- Seat map and availability ---
+
+TEST_F(InventoryE2eTest, SeatMapAndAvailabilityAgree) {
+  const std::string trip = NewTrip();
+  v1::HoldSeatsResponse held;
+  ASSERT_TRUE(Hold(HoldReq(trip, "map-u", {"2A"}), &held).ok());
+  ASSERT_TRUE(held.success());
+  v1::GetSeatMapResponse map = SeatMap(trip);
+  EXPECT_EQ(map.vehicle_id(), "bus-1");
+  EXPECT_EQ(map.vehicle_type(), "bus");
+  ASSERT_EQ(map.rows_size(), 3);
+  EXPECT_EQ(map.rows(0).row_number(), 1);
+  ASSERT_EQ(map.rows(1).seats_size(), 4);
+  EXPECT_EQ(map.rows(1).seats(0).seat_id(), "2A");
+  EXPECT_EQ(map.rows(1).seats(3).column(), 4);
+  EXPECT_EQ(map.rows(1).seats(0).status(), v1::SEAT_STATUS_HELD);
+  EXPECT_EQ(map.rows(1).seats(0).hold_expires_at(), held.expires_at());
+  EXPECT_EQ(map.legend().status_colors().count("available"), 1u);
+  EXPECT_EQ(map.legend().class_colors().count("business"), 1u);
+
+  v1::CheckAvailabilityRequest check;
+  check.set_trip_id(trip);
+  check.set_organization_id(kOrg);
+  check.set_passengers(2);
+  check.set_seat_class("economy");
+  v1::CheckAvailabilityResponse avail;
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::CheckAvailability, check, &avail).ok());
+  EXPECT_EQ(avail.available_seats(), 7);
+  EXPECT_TRUE(avail.is_available());
+  EXPECT_EQ(avail.price_paisa(), 50100 + 50200);  // 3A, then a column-2 seat (2A is held)
+  EXPECT_GT(avail.checked_at(), 0);
+
+  v1::BatchCheckRequest batch;
+  *batch.add_requests() = check;
+  v1::CheckAvailabilityRequest bad = check;
+  bad.set_trip_id("no-such-trip");
+  *batch.add_requests() = bad;
+  v1::BatchCheckResponse answers;
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::BatchCheckAvailability, batch, &answers).ok());
+  ASSERT_EQ(answers.results_size(), 2);
+  EXPECT_EQ(answers.results(0).available_seats(), 7);
+  EXPECT_EQ(answers.errors(0), "");
+  EXPECT_NE(answers.errors(1).find("NOT_FOUND"), std::string::npos);
+}
+
+// --- Waitlist ---
+
+TEST_F(InventoryE2eTest, WaitlistIsAFifoAndJoiningTwiceReturnsTheSameEntry) {
+  const std::string trip = NewTrip();
+  auto join = [&](const std::string& user) {
+    v1::JoinWaitlistRequest req;
+    req.set_trip_id(trip);
+    req.set_organization_id(kOrg);
+    req.set_user_id(user);
+    req.set_seat_class("economy");
+    req.set_requested_seats(2);
+    v1::JoinWaitlistResponse resp;
+    grpc::Status st = Call(&v1::InventoryService::Stub::JoinWaitlist, req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return resp;
+  };
+  v1::JoinWaitlistResponse a = join("wl-a");
+  v1::JoinWaitlistResponse b = join("wl-b");
+  v1::JoinWaitlistResponse a2 = join("wl-a");
+  EXPECT_EQ(a.position(), 1);
+  EXPECT_EQ(b.position(), 2);
+  EXPECT_EQ(a2.position(), 1);
+  EXPECT_EQ(a2.entry_id(), a.entry_id());
+  v1::GetUserWaitlistRequest mine;
+  mine.set_user_id("wl-b");
+  v1::GetUserWaitlistResponse entries;
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::GetUserWaitlist, mine, &entries).ok());
+  bool found = false;
+  for (const v1::WaitlistEntry& e : entries.entries()) {
+    if (e.trip_id() == trip) {
+      found = true;
+      EXPECT_EQ(e.position(), 2);
+      EXPECT_EQ(e.status(), "pending");
+      EXPECT_EQ(e.requested_seats(), 2);
+    }
+  }
+  EXPECT_TRUE(found);
+  v1::JoinWaitlistRequest bad;
+  bad.set_trip_id(trip);
+  bad.set_organization_id(kOrg);
+  bad.set_user_id("wl-c");
+  bad.set_requested_seats(0);
+  v1::JoinWaitlistResponse resp;
+  ExpectInvalid(Call(&v1::InventoryService::Stub::JoinWaitlist, bad, &resp), "requested_seats");
+}
+
+}  // namespace
+}  // namespace inventory

@@ -1,0 +1,105 @@
+// The inventory's use cases: trips, seat maps, availability, holds, bookings,
+// blocks and the waitlist, over a SeatStore and (optionally) the Redis edge.
+//
+// Every method validates its request (INVALID_ARGUMENT naming the field),
+// answers business refusals as OK responses with success=false and a
+// FailureReason, and returns NOT_FOUND for an unknown trip, UNAVAILABLE /
+// DEADLINE_EXCEEDED when the database cannot answer. The edge (pre-locks and
+// "taken" markers) only ever speeds things up: when Redis does not answer the
+// request goes on to the database's lightweight transactions.
+//
+// Threading: REQUIRES every call on the service's single-threaded executor
+// (the io_context thread that also owns the store's session). Requests are
+// borrowed: they must outlive the awaited call.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+
+#include "cache/edge_guard.h"
+#include "inventory/v1/inventory.pb.h"
+#include "service/snapshot_cache.h"
+#include "storage/seat_store.h"
+
+namespace inventory::service {
+
+namespace v1 = ::inventory::v1;
+
+inline constexpr int kMaxSeatsPerHold = 10;
+inline constexpr int kMaxPassengers = 100;
+inline constexpr int kMaxBatchChecks = 100;
+inline constexpr int kMaxSeatUpdates = 500;
+inline constexpr int kMaxWaitlistSeats = 20;
+
+struct InventoryOptions {
+  std::chrono::seconds hold_ttl_default{600};
+  std::chrono::seconds hold_ttl_min{30};
+  std::chrono::seconds hold_ttl_max{3600};
+  int max_holds_per_user = 2;
+  std::chrono::milliseconds seatmap_cache_ttl{5000};
+  // Lifetime of a pre-lock: longer than one hold's database work.
+  std::chrono::milliseconds prelock_ttl{3000};
+  // How long a "booked" marker keeps refusing at the edge.
+  std::chrono::milliseconds booked_marker_ttl{60000};
+  bool prelock = true;
+};
+
+// Exact counters for the metrics endpoint.
+struct InventoryStats {
+  uint64_t prelock_acquired = 0;
+  uint64_t prelock_contended = 0;
+  uint64_t prelock_skipped = 0;    // Redis down or slow: went straight to the LWT
+  uint64_t edge_rejections = 0;    // refused without a database round trip
+  uint64_t inflight_rejections = 0;  // refused in process (L0)
+};
+
+class Inventory {
+ public:
+  using Clock = std::function<int64_t()>;  // unix milliseconds
+
+  // `store` and `edge` (may be null: no Redis) must outlive the service.
+  Inventory(storage::SeatStore& store, cache::EdgeGuard* edge, InventoryOptions options, Clock clock);
+
+  asio::awaitable<absl::StatusOr<v1::InitializeTripInventoryResponse>> InitializeTrip(
+      const v1::InitializeTripInventoryRequest& request);
+  asio::awaitable<absl::StatusOr<v1::GetSeatMapResponse>> GetSeatMap(const v1::GetSeatMapRequest& request);
+  asio::awaitable<absl::StatusOr<v1::CheckAvailabilityResponse>> CheckAvailability(
+      const v1::CheckAvailabilityRequest& request);
+  asio::awaitable<absl::StatusOr<v1::BatchCheckResponse>> BatchCheckAvailability(const v1::BatchCheckRequest& request);
+  asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> HoldSeats(const v1::HoldSeatsRequest& request);
+  asio::awaitable<absl::StatusOr<v1::ReleaseSeatsResponse>> ReleaseSeats(const v1::ReleaseSeatsRequest& request);
+  asio::awaitable<absl::StatusOr<v1::ConfirmBookingResponse>> ConfirmBooking(
+      const v1::ConfirmBookingRequest& request);
+  asio::awaitable<absl::StatusOr<v1::CancelBookingResponse>> CancelBooking(const v1::CancelBookingRequest& request);
+  asio::awaitable<absl::StatusOr<v1::UpdateInventoryResponse>> UpdateInventory(
+      const v1::UpdateInventoryRequest& request);
+  asio::awaitable<absl::StatusOr<v1::JoinWaitlistResponse>> JoinWaitlist(const v1::JoinWaitlistRequest& request);
+  asio::awaitable<absl::StatusOr<v1::GetUserWaitlistResponse>> GetUserWaitlist(
+      const v1::GetUserWaitlistRequest& request);
+
+  const InventoryStats& stats() const { return stats_; }
+  const SnapshotCache& cache() const { return cache_; }
+
+ private:
+  asio::awaitable<absl::StatusOr<SnapshotCache::SnapshotPtr>> Snapshot(const std::string& org,
+                                                                      const std::string& trip);
+  asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> HoldInDatabase(const v1::HoldSeatsRequest& request,
+                                                                        const domain::TripSnapshot& snapshot,
+                                                                        domain::SegmentRange range,
+                                                                        const std::string& request_key);
+  void AfterChange(const storage::TripRef& trip) { cache_.Invalidate(trip); }
+
+  storage::SeatStore& store_;
+  cache::EdgeGuard* edge_;
+  InventoryOptions options_;
+  Clock clock_;
+  SnapshotCache cache_;
+  // (org, trip, seat, segment) cells with a hold request in flight here (L0).
+  std::set<std::string> inflight_;
+  InventoryStats stats_;
+};
+
+}  // namespace inventory::service

@@ -1,0 +1,61 @@
+#include "service/snapshot_cache.h"
+
+#include <asio/redirect_error.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "absl/strings/str_cat.h"
+
+namespace inventory::service {
+
+SnapshotCache::SnapshotCache(storage::SeatStore& store, std::chrono::milliseconds ttl) : store_(store), ttl_(ttl) {}
+
+std::string SnapshotCache::Key(const storage::TripRef& trip) {
+  return absl::StrCat(trip.organization_id.size(), ":", trip.organization_id, trip.trip_id);
+}
+
+void SnapshotCache::Invalidate(const storage::TripRef& trip) {
+  auto it = entries_.find(Key(trip));
+  if (it == entries_.end()) return;
+  it->second.snapshot.reset();
+  ++it->second.generation;
+}
+
+asio::awaitable<absl::StatusOr<SnapshotCache::SnapshotPtr>> SnapshotCache::Get(storage::TripRef trip) {
+  const std::string key = Key(trip);
+  Entry& entry = entries_[key];
+  const auto now = std::chrono::steady_clock::now();
+  if (ttl_.count() > 0 && entry.snapshot != nullptr && now - entry.loaded_at < ttl_) {
+    ++stats_.hits;
+    co_return entry.snapshot;
+  }
+  ++stats_.misses;
+  if (entry.flight != nullptr) {
+    // Someone is loading this trip: wait for their result.
+    std::shared_ptr<Flight> flight = entry.flight;
+    if (!flight->finished) {
+      asio::error_code ec;
+      co_await flight->done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    co_return flight->result;
+  }
+  auto flight = std::make_shared<Flight>(co_await asio::this_coro::executor);
+  flight->done.expires_at(asio::steady_timer::time_point::max());
+  entry.flight = flight;
+  const uint64_t generation = entry.generation;
+  ++stats_.loads;
+  absl::StatusOr<SnapshotPtr> loaded = co_await store_.LoadSnapshot(trip);
+  // `entry` may have moved? std::map nodes are stable; look it up anyway.
+  Entry& after = entries_[key];
+  after.flight.reset();
+  if (loaded.ok() && ttl_.count() > 0 && after.generation == generation) {
+    after.snapshot = *loaded;
+    after.loaded_at = std::chrono::steady_clock::now();
+  }
+  flight->result = loaded;
+  flight->finished = true;
+  flight->done.cancel();
+  co_return loaded;
+}
+
+}  // namespace inventory::service

@@ -1,0 +1,102 @@
+// SeatStore over CQL (Cassandra / ScyllaDB), with lightweight transactions.
+//
+// Every seat write is one conditional batch over the seat's own partition
+// (seat_segments, key (organization_id, trip_id, seat_id)), so a hold over a
+// segment range is atomic across its segments and different seats never
+// contend on one Paxos instance. The condition is the check: the first
+// attempt phrases it from the caller's belief, and when it is not applied a
+// SERIAL read of the partition tells whether the seat is truly taken or the
+// belief was stale (then it retries with conditions naming what it read, e.g.
+// the expired hold it reclaims). A CAS write timeout, or a client-side
+// timeout, is resolved by the same SERIAL read: never reported blind.
+//
+// Threading: all methods run on the cql::Session's executor (single thread
+// or strand); `Prepare()` must have succeeded before any other call.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cql/consistency.h"
+#include "cql/prepared_statement.h"
+#include "storage/seat_store.h"
+
+namespace cql {
+class Session;
+class Result;
+}  // namespace cql
+
+namespace inventory::storage {
+
+struct CqlStoreOptions {
+  std::string keyspace = "inventory";
+  cql::Consistency consistency = cql::Consistency::kQuorum;
+  cql::Consistency serial_consistency = cql::Consistency::kSerial;
+  // Rows written per unlogged batch when a trip is loaded.
+  int load_batch_rows = 100;
+  // Load requests in flight at once when a trip is loaded.
+  int load_parallelism = 16;
+};
+
+// Counts of database operations, by kind; read by the metrics endpoint.
+struct StoreCounters {
+  uint64_t lwt = 0;
+  uint64_t writes = 0;
+  uint64_t reads = 0;
+};
+
+class CqlSeatStore final : public SeatStore {
+ public:
+  // `session` must outlive the store.
+  CqlSeatStore(cql::Session& session, CqlStoreOptions options);
+  ~CqlSeatStore() override;
+
+  // Prepares every statement. Call once after migrations.
+  asio::awaitable<absl::Status> Prepare();
+
+  const StoreCounters& counters() const { return counters_; }
+
+  asio::awaitable<absl::StatusOr<CreateTripOutcome>> CreateTrip(const domain::TripDefinition& trip) override;
+  asio::awaitable<absl::StatusOr<std::shared_ptr<const domain::TripSnapshot>>> LoadSnapshot(TripRef trip) override;
+  asio::awaitable<absl::StatusOr<SeatClaim>> HoldSeat(TripRef trip, std::string seat_id, domain::SegmentRange range,
+                                                      std::string hold_id, std::string user_id, int64_t expires_at_ms,
+                                                      std::vector<domain::SegmentState> believed) override;
+  asio::awaitable<absl::StatusOr<bool>> ReleaseSeat(TripRef trip, std::string seat_id, domain::SegmentRange range,
+                                                    std::string hold_id) override;
+  asio::awaitable<absl::StatusOr<bool>> BookSeat(TripRef trip, std::string seat_id, domain::SegmentRange range,
+                                                 std::string hold_id, std::string booking_id) override;
+  asio::awaitable<absl::StatusOr<bool>> UnbookSeat(TripRef trip, std::string seat_id, domain::SegmentRange range,
+                                                   std::string booking_id) override;
+  asio::awaitable<absl::StatusOr<bool>> SetBlocked(TripRef trip, std::string seat_id, int segment_count, bool blocked,
+                                                   std::string reason) override;
+  asio::awaitable<absl::StatusOr<SlotOutcome>> ClaimSlotAndRecordHold(const HoldRecord& hold, int max_slots) override;
+  asio::awaitable<absl::StatusOr<std::optional<HoldRecord>>> GetHold(std::string organization_id, std::string user_id,
+                                                                     std::string hold_id) override;
+  asio::awaitable<absl::Status> FinishHold(const HoldRecord& hold, HoldRecord::State state,
+                                           std::string booking_id) override;
+  asio::awaitable<absl::StatusOr<BookingRecord>> CreateBooking(const BookingRecord& booking) override;
+  asio::awaitable<absl::StatusOr<std::optional<BookingRecord>>> GetBooking(std::string organization_id,
+                                                                           std::string user_id,
+                                                                           std::string booking_id) override;
+  asio::awaitable<absl::Status> SetBookingState(const BookingRecord& booking, BookingRecord::State state) override;
+  asio::awaitable<absl::StatusOr<WaitlistEntry>> JoinWaitlist(WaitlistEntry entry) override;
+  asio::awaitable<absl::StatusOr<std::vector<WaitlistEntry>>> UserWaitlist(std::string user_id,
+                                                                          std::string organization_id) override;
+
+ private:
+  struct Statements;
+
+  // One seat partition's segments as read at SERIAL consistency.
+  asio::awaitable<absl::StatusOr<std::vector<std::optional<domain::SegmentState>>>> ReadSeatSerial(
+      const TripRef& trip, const std::string& seat_id, int segment_count);
+  asio::awaitable<absl::StatusOr<cql::Result>> Run(const cql::PreparedStatement& statement,
+                                                   std::vector<cql::Value> values, bool serial_read);
+  asio::awaitable<absl::StatusOr<int>> Position(const WaitlistEntry& entry);
+
+  cql::Session& session_;
+  CqlStoreOptions options_;
+  std::unique_ptr<Statements> st_;
+  StoreCounters counters_;
+};
+
+}  // namespace inventory::storage
