@@ -24,6 +24,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 STORAGE_PORT="${STORAGE_PORT:-$((7000 + PORT - 9042))}"
+if [ -n "$DIR" ]; then mkdir -p "$DIR" && DIR="$(cd "$DIR" && pwd)"; fi
 HEAP="${CASSANDRA_HEAP:-1G}"
 START_TIMEOUT="${CASSANDRA_START_TIMEOUT:-180}"
 
@@ -107,13 +108,7 @@ start() {
 
 stop() {
   [ -n "$DIR" ] || die "cassandra.sh stop needs --dir"
-  local p; p="$(pid_of || true)"
-  if [ -z "$p" ] || ! kill -0 "$p" 2>/dev/null; then rm -f "$DIR/cassandra.pid"; return 0; fi
-  log "cassandra: stopping pid $p"
-  kill "$p" 2>/dev/null || true
-  for _ in $(seq 1 60); do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
-  if kill -0 "$p" 2>/dev/null; then kill -9 "$p" 2>/dev/null || true; fi
-  rm -f "$DIR/cassandra.pid"
+  stop_pidfile cassandra "$DIR/cassandra.pid"
 }
 
 status() {

@@ -13,3 +13,15 @@ die() { log "error: $*"; exit 1; }
 
 # port_open HOST PORT: true when something accepts TCP connections there.
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# stop_pidfile NAME PIDFILE: TERM the process, KILL it after 30 s, remove the file.
+stop_pidfile() {
+  local name="$1" file="$2" p
+  p="$(cat "$file" 2>/dev/null || true)"
+  if [ -z "$p" ] || ! kill -0 "$p" 2>/dev/null; then rm -f "$file"; return 0; fi
+  log "$name: stopping pid $p"
+  kill "$p" 2>/dev/null || true
+  for _ in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$p" 2>/dev/null; then kill -9 "$p" 2>/dev/null || true; fi
+  rm -f "$file"
+}

@@ -20,6 +20,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$DIR" ] || die "redis.sh $cmd needs --dir"
+mkdir -p "$DIR" && DIR="$(cd "$DIR" && pwd)"
 
 cli() { redis-cli -h 127.0.0.1 -p "$PORT" ${REDIS_PASSWORD:+--no-auth-warning -a "$REDIS_PASSWORD"} "$@"; }
 pid_of() { [ -f "$DIR/redis.pid" ] && cat "$DIR/redis.pid"; }
@@ -43,15 +44,7 @@ start() {
   die "redis did not answer PING on 127.0.0.1:$PORT"
 }
 
-stop() {
-  local p; p="$(pid_of || true)"
-  if [ -z "$p" ] || ! kill -0 "$p" 2>/dev/null; then rm -f "$DIR/redis.pid"; return 0; fi
-  log "redis: stopping pid $p"
-  kill "$p" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$p" 2>/dev/null; then kill -9 "$p" 2>/dev/null || true; fi
-  rm -f "$DIR/redis.pid"
-}
+stop() { stop_pidfile redis "$DIR/redis.pid"; }
 
 status() {
   if running && [ "$(cli ping 2>/dev/null)" = "PONG" ]; then echo "redis: running (pid $(pid_of)) on 127.0.0.1:$PORT"; return 0; fi
