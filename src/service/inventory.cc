@@ -475,7 +475,10 @@ asio::awaitable<absl::StatusOr<v1::ReleaseSeatsResponse>> Inventory::ReleaseSeat
   if (!finished.ok()) co_return finished;
   AfterChange(trip);
   if (edge_ != nullptr) {
-    (void)co_await edge_->Unmark({hold.organization_id, hold.trip_id}, Cells(hold.seat_ids, hold.range), hold.hold_id);
+    cache::TripKey key{hold.organization_id, hold.trip_id};
+    std::vector<cache::SeatSegment> cells = Cells(hold.seat_ids, hold.range);
+    absl::Status unmarked = co_await edge_->Unmark(std::move(key), std::move(cells), hold.hold_id);
+    (void)unmarked;  // markers also expire on their own
   }
   out.set_success(true);
   out.set_released_count(count);
@@ -622,7 +625,12 @@ asio::awaitable<absl::StatusOr<v1::ConfirmBookingResponse>> Inventory::ConfirmBo
     for (const cache::SeatSegment& c : Cells(hold.seat_ids, hold.range)) {
       markers.push_back({c, true, hold.user_id, booking_id, until});
     }
-    (void)co_await edge_->MarkAndRelease({hold.organization_id, hold.trip_id}, std::move(markers), {}, "");
+    cache::TripKey key{hold.organization_id, hold.trip_id};
+    std::vector<cache::SeatSegment> no_locks;
+    std::string no_token;
+    absl::Status marked = co_await edge_->MarkAndRelease(std::move(key), std::move(markers), std::move(no_locks),
+                                                         std::move(no_token));
+    (void)marked;  // a lost marker only costs a database round trip
   }
   co_return answer_with(*stored);
 }
@@ -662,8 +670,10 @@ asio::awaitable<absl::StatusOr<v1::CancelBookingResponse>> Inventory::CancelBook
   if (!state.ok()) co_return state;
   AfterChange(trip);
   if (edge_ != nullptr) {
-    (void)co_await edge_->Unmark({booking.organization_id, booking.trip_id}, Cells(booking.seat_ids, booking.range),
-                                 booking.booking_id);
+    cache::TripKey key{booking.organization_id, booking.trip_id};
+    std::vector<cache::SeatSegment> cells = Cells(booking.seat_ids, booking.range);
+    absl::Status unmarked = co_await edge_->Unmark(std::move(key), std::move(cells), booking.booking_id);
+    (void)unmarked;
   }
   out.set_success(true);
   out.set_released_count(count);

@@ -13,6 +13,9 @@
 //
 // Threading: implementations are used from coroutines on the service's
 // io_context; see each implementation for its executor contract.
+// Lifetimes: parameters are taken by value (they live in the coroutine frame)
+// except the trip definition of CreateTrip, which must outlive the awaited
+// call.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -154,7 +157,7 @@ class SeatStore {
 
   // Claims one of the user's `max_slots` hold slots for the hold (a slot of
   // an expired hold is reclaimed) and stores the hold record, atomically.
-  virtual asio::awaitable<absl::StatusOr<SlotOutcome>> ClaimSlotAndRecordHold(const HoldRecord& hold,
+  virtual asio::awaitable<absl::StatusOr<SlotOutcome>> ClaimSlotAndRecordHold(HoldRecord hold,
                                                                              int max_slots) = 0;
 
   // The hold record, if this user of this organisation has it.
@@ -163,18 +166,18 @@ class SeatStore {
                                                                              std::string hold_id) = 0;
 
   // Marks the hold released or confirmed and frees its slot.
-  virtual asio::awaitable<absl::Status> FinishHold(const HoldRecord& hold, HoldRecord::State state,
+  virtual asio::awaitable<absl::Status> FinishHold(HoldRecord hold, HoldRecord::State state,
                                                    std::string booking_id) = 0;
 
   // --- Bookings ---
 
   // Stores the booking as pending if no booking with its id exists; returns
   // the stored booking (the existing one when there was one).
-  virtual asio::awaitable<absl::StatusOr<BookingRecord>> CreateBooking(const BookingRecord& booking) = 0;
+  virtual asio::awaitable<absl::StatusOr<BookingRecord>> CreateBooking(BookingRecord booking) = 0;
   virtual asio::awaitable<absl::StatusOr<std::optional<BookingRecord>>> GetBooking(std::string organization_id,
                                                                                    std::string user_id,
                                                                                    std::string booking_id) = 0;
-  virtual asio::awaitable<absl::Status> SetBookingState(const BookingRecord& booking, BookingRecord::State state) = 0;
+  virtual asio::awaitable<absl::Status> SetBookingState(BookingRecord booking, BookingRecord::State state) = 0;
 
   // --- Waitlist ---
 

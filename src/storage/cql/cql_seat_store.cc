@@ -658,7 +658,7 @@ asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::SetBlocked(TripRef trip, std
 
 // --- Holds and slots ---
 
-asio::awaitable<absl::StatusOr<SlotOutcome>> CqlSeatStore::ClaimSlotAndRecordHold(const HoldRecord& hold,
+asio::awaitable<absl::StatusOr<SlotOutcome>> CqlSeatStore::ClaimSlotAndRecordHold(HoldRecord hold,
                                                                                  int max_slots) {
   std::vector<cql::Value> entries;
   for (int i = 0; i < max_slots; ++i) entries.emplace_back(SlotEntry(i));
@@ -748,7 +748,7 @@ asio::awaitable<absl::StatusOr<std::optional<HoldRecord>>> CqlSeatStore::GetHold
   co_return std::optional<HoldRecord>(std::move(h));
 }
 
-asio::awaitable<absl::Status> CqlSeatStore::FinishHold(const HoldRecord& hold, HoldRecord::State state,
+asio::awaitable<absl::Status> CqlSeatStore::FinishHold(HoldRecord hold, HoldRecord::State state,
                                                        std::string booking_id) {
   const int64_t now = NowMs();
   cql::Batch batch(cql::BatchType::kUnlogged);
@@ -776,7 +776,7 @@ asio::awaitable<absl::Status> CqlSeatStore::FinishHold(const HoldRecord& hold, H
 
 // --- Bookings ---
 
-asio::awaitable<absl::StatusOr<BookingRecord>> CqlSeatStore::CreateBooking(const BookingRecord& b) {
+asio::awaitable<absl::StatusOr<BookingRecord>> CqlSeatStore::CreateBooking(BookingRecord b) {
   std::vector<std::string> nids, names;
   for (const Passenger& p : b.passengers) {
     nids.push_back(p.nid);
@@ -823,7 +823,7 @@ asio::awaitable<absl::StatusOr<std::optional<BookingRecord>>> CqlSeatStore::GetB
   co_return std::optional<BookingRecord>(BookingFromRow(rows->row(0), organization_id, user_id));
 }
 
-asio::awaitable<absl::Status> CqlSeatStore::SetBookingState(const BookingRecord& b, BookingRecord::State state) {
+asio::awaitable<absl::Status> CqlSeatStore::SetBookingState(BookingRecord b, BookingRecord::State state) {
   std::vector<cql::Value> values = {std::string(BookingStateName(state)), Ms(NowMs()), b.organization_id, b.user_id,
                                     BookingEntry(b.booking_id)};
   absl::StatusOr<cql::Result> r = co_await Run(st_->update_booking_state, std::move(values), false);

@@ -69,16 +69,16 @@ class CqlSeatStore final : public SeatStore {
                                                    std::string booking_id) override;
   asio::awaitable<absl::StatusOr<bool>> SetBlocked(TripRef trip, std::string seat_id, int segment_count, bool blocked,
                                                    std::string reason) override;
-  asio::awaitable<absl::StatusOr<SlotOutcome>> ClaimSlotAndRecordHold(const HoldRecord& hold, int max_slots) override;
+  asio::awaitable<absl::StatusOr<SlotOutcome>> ClaimSlotAndRecordHold(HoldRecord hold, int max_slots) override;
   asio::awaitable<absl::StatusOr<std::optional<HoldRecord>>> GetHold(std::string organization_id, std::string user_id,
                                                                      std::string hold_id) override;
-  asio::awaitable<absl::Status> FinishHold(const HoldRecord& hold, HoldRecord::State state,
+  asio::awaitable<absl::Status> FinishHold(HoldRecord hold, HoldRecord::State state,
                                            std::string booking_id) override;
-  asio::awaitable<absl::StatusOr<BookingRecord>> CreateBooking(const BookingRecord& booking) override;
+  asio::awaitable<absl::StatusOr<BookingRecord>> CreateBooking(BookingRecord booking) override;
   asio::awaitable<absl::StatusOr<std::optional<BookingRecord>>> GetBooking(std::string organization_id,
                                                                            std::string user_id,
                                                                            std::string booking_id) override;
-  asio::awaitable<absl::Status> SetBookingState(const BookingRecord& booking, BookingRecord::State state) override;
+  asio::awaitable<absl::Status> SetBookingState(BookingRecord booking, BookingRecord::State state) override;
   asio::awaitable<absl::StatusOr<WaitlistEntry>> JoinWaitlist(WaitlistEntry entry) override;
   asio::awaitable<absl::StatusOr<std::vector<WaitlistEntry>>> UserWaitlist(std::string user_id,
                                                                           std::string organization_id) override;
