@@ -1,0 +1,80 @@
+#include "load_options.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <string>
+
+#include "scenario.h"
+
+namespace inventory::load {
+namespace {
+
+constexpr int kMaxWorkers = 100000;
+constexpr int64_t kMaxPauseMs = 3600 * 1000;
+constexpr int64_t kMaxTimeoutMs = 3600 * 1000;
+
+std::string ScenarioList() {
+  std::string out;
+  for (const ScenarioInfo& info : Scenarios()) out += fmt::format("\n  {}: {}", info.name, info.description);
+  return out;
+}
+
+}  // namespace
+
+absl::Status ValidateLoadOptions(const LoadOptions& o) {
+  if (o.target.empty()) return absl::InvalidArgumentError("--target: must not be empty");
+  if (FindScenario(o.scenario) == nullptr) {
+    std::string names;
+    for (const ScenarioInfo& info : Scenarios()) names += fmt::format("{}{}", names.empty() ? "" : ", ", info.name);
+    return absl::InvalidArgumentError(
+        fmt::format("--scenario: unknown scenario \"{}\" (known: {})", o.scenario, names));
+  }
+  if (o.workers < 1 || o.workers > kMaxWorkers) {
+    return absl::InvalidArgumentError(fmt::format("--workers: must be 1..{}, got {}", kMaxWorkers, o.workers));
+  }
+  if (o.requests < 1) {
+    return absl::InvalidArgumentError(fmt::format("--requests: must be positive, got {}", o.requests));
+  }
+  if (o.pause_ms < 0 || o.pause_ms > kMaxPauseMs) {
+    return absl::InvalidArgumentError(fmt::format("--pause-ms: must be 0..{}, got {}", kMaxPauseMs, o.pause_ms));
+  }
+  if (o.timeout_ms < 1 || o.timeout_ms > kMaxTimeoutMs) {
+    return absl::InvalidArgumentError(fmt::format("--timeout-ms: must be 1..{}, got {}", kMaxTimeoutMs, o.timeout_ms));
+  }
+  if (o.seat.empty()) return absl::InvalidArgumentError("--seat: must not be empty");
+  if (o.org.empty()) return absl::InvalidArgumentError("--org: must not be empty");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ParsedLoadOptions> ParseLoadOptions(int argc, const char* const* argv) {
+  ParsedLoadOptions parsed;
+  LoadOptions& o = parsed.options;
+  CLI::App app{fmt::format("inventory-load: load generator for inventory.v1.InventoryService\n\nscenarios:{}\n",
+                            ScenarioList())};
+  app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--target", o.target, "gRPC address of the service (host:port)");
+  app.add_option("--scenario", o.scenario, "Scenario to run");
+  app.add_option("--workers", o.workers, "Concurrent workers, each with one request in flight");
+  app.add_option("--requests", o.requests, "Requests in total, over all workers");
+  app.add_option("--pause-ms", o.pause_ms, "Pause between one worker's consecutive requests, ms");
+  app.add_option("--seat", o.seat, "Seat every request asks for (hot-seat)");
+  app.add_option("--org", o.org, "organization_id of the trip and the requests");
+  app.add_option("--timeout-ms", o.timeout_ms, "Deadline of each call, ms");
+  app.add_option("--json", o.json_path, "Also write the summary as JSON to this file");
+  app.footer(
+      "Exit status: 0 when the scenario's expectation holds (hot-seat: exactly one success, no errors,\n"
+      "no unexpected refusals); 1 when it does not; 2 for bad options or a failed set-up.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    parsed.help_text = app.help();
+    return parsed;
+  } catch (const CLI::ParseError& e) {
+    return absl::InvalidArgumentError(e.what());
+  }
+  if (absl::Status s = ValidateLoadOptions(o); !s.ok()) return s;
+  return parsed;
+}
+
+}  // namespace inventory::load

@@ -1,0 +1,35 @@
+// Command line of inventory-load: parsed, defaulted and validated.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace inventory::load {
+
+struct LoadOptions {
+  std::string target = "127.0.0.1:9083";
+  std::string scenario = "hot-seat";
+  int workers = 50;
+  int64_t requests = 1000;
+  int64_t pause_ms = 10;
+  std::string seat = "1A";
+  std::string org = "load-org";
+  int64_t timeout_ms = 5000;
+  std::string json_path;  // empty: no JSON file
+};
+
+struct ParsedLoadOptions {
+  LoadOptions options;
+  std::string help_text;  // non-empty: print it and exit 0
+};
+
+// Parses the command line. --help gives `help_text` and an OK status; a
+// malformed or out-of-range flag gives INVALID_ARGUMENT naming it.
+absl::StatusOr<ParsedLoadOptions> ParseLoadOptions(int argc, const char* const* argv);
+
+// Range checks; INVALID_ARGUMENT naming the flag.
+absl::Status ValidateLoadOptions(const LoadOptions& options);
+
+}  // namespace inventory::load

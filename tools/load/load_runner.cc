@@ -1,0 +1,96 @@
+#include "load_runner.h"
+
+#include <algorithm>
+#include <memory>
+
+#include <grpcpp/client_context.h>
+
+namespace inventory::load {
+
+LoadRunner::LoadRunner(Scenario& scenario, const RunOptions& options) : scenario_(scenario), options_(options) {}
+
+LoadRunner::~LoadRunner() {
+  Stop();
+  if (dispatcher_.joinable()) dispatcher_.join();
+  // The dispatcher ends only when every worker has retired, i.e. no call is
+  // in flight any more, so no callback can touch this object after here.
+}
+
+void LoadRunner::Start() {
+  std::lock_guard lock(mu_);
+  started_at_ = Clock::now();
+  last_answer_at_ = started_at_;
+  active_workers_ = static_cast<int>(std::min<int64_t>(options_.workers, options_.requests));
+  for (int w = 0; w < active_workers_; ++w) ready_.push(Ready{started_at_, w});
+  if (active_workers_ == 0) finished_ = true;
+  dispatcher_ = std::thread([this] { DispatchLoop(); });
+}
+
+void LoadRunner::Stop() {
+  std::lock_guard lock(mu_);
+  stopping_ = true;
+  cv_.notify_all();
+}
+
+bool LoadRunner::Wait(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return done_cv_.wait_for(lock, timeout, [this] { return finished_; });
+}
+
+LoadRunner::Snapshot LoadRunner::TakeSnapshot() const {
+  std::lock_guard lock(mu_);
+  Snapshot s;
+  s.completed = completed_;
+  s.elapsed = (finished_ ? last_answer_at_ : Clock::now()) - started_at_;
+  s.stopped = stopping_;
+  s.tally = tally_;
+  s.latency = latency_;
+  return s;
+}
+
+void LoadRunner::DispatchLoop() {
+  std::unique_lock lock(mu_);
+  while (active_workers_ > 0) {
+    if (ready_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    const Ready next = ready_.top();
+    if (!stopping_ && next.due > Clock::now()) {
+      cv_.wait_until(lock, next.due);
+      continue;
+    }
+    ready_.pop();
+    if (stopping_ || next_request_ >= options_.requests) {
+      --active_workers_;  // this worker is done
+      continue;
+    }
+    const int64_t n = next_request_++;
+    lock.unlock();
+    // The context lives until the call's callback has run (OnDone frees it).
+    auto* context = new grpc::ClientContext();
+    context->set_deadline(std::chrono::system_clock::now() + options_.timeout);
+    const Clock::time_point started = Clock::now();
+    const int worker = next.worker;
+    scenario_.StartCall(n, *context, [this, context, worker, started](Outcome outcome) {
+      delete context;
+      OnDone(worker, started, std::move(outcome));
+    });
+    lock.lock();
+  }
+  finished_ = true;
+  done_cv_.notify_all();
+}
+
+void LoadRunner::OnDone(int worker, Clock::time_point started, Outcome outcome) {
+  const Clock::time_point now = Clock::now();
+  std::lock_guard lock(mu_);
+  latency_.Record(now - started);
+  tally_.Add(outcome);
+  ++completed_;
+  last_answer_at_ = now;
+  ready_.push(Ready{now + options_.pause, worker});
+  cv_.notify_all();
+}
+
+}  // namespace inventory::load

@@ -1,0 +1,93 @@
+// Drives a Scenario: `workers` concurrent workers, each keeping one request
+// in flight, until `requests` requests have been answered in total.
+//
+// A worker starts a call, waits for its answer (asynchronously: the gRPC
+// callback API, no thread per worker), records the latency and outcome,
+// waits `pause`, and starts its next call. Calls are started from one
+// dispatch thread owned by the runner, so a completion callback never starts
+// a call itself and pauses need no timer per worker.
+//
+// Thread-safety: Start, Wait, Snapshot and Stop may be called from any one
+// controlling thread; the counters are guarded by an internal mutex.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <queue>
+#include <thread>
+#include <vector>
+
+#include "latency_histogram.h"
+#include "outcome_tally.h"
+#include "scenario.h"
+
+namespace inventory::load {
+
+struct RunOptions {
+  int workers = 50;
+  int64_t requests = 1000;
+  std::chrono::milliseconds pause{10};
+  std::chrono::milliseconds timeout{5000};  // deadline of each call
+};
+
+class LoadRunner {
+ public:
+  // `scenario` must be prepared and outlive the runner.
+  LoadRunner(Scenario& scenario, const RunOptions& options);
+  // Stops and waits for in-flight calls.
+  ~LoadRunner();
+  LoadRunner(const LoadRunner&) = delete;
+  LoadRunner& operator=(const LoadRunner&) = delete;
+
+  // Starts the workers. REQUIRES: called once.
+  void Start();
+
+  // Starts no further calls; calls in flight still finish and are counted.
+  void Stop();
+
+  // Waits up to `timeout` for the run to end (all requests answered, or all
+  // in-flight calls finished after Stop). True if it has ended.
+  bool Wait(std::chrono::milliseconds timeout);
+
+  struct Snapshot {
+    int64_t completed = 0;
+    std::chrono::nanoseconds elapsed{0};  // first start to last answer (or now while running)
+    bool stopped = false;
+    OutcomeTally tally;
+    LatencyHistogram latency;
+  };
+  Snapshot TakeSnapshot() const;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Ready {
+    Clock::time_point due;
+    int worker;
+    bool operator>(const Ready& o) const { return due > o.due; }
+  };
+
+  void DispatchLoop();
+  void OnDone(int worker, Clock::time_point started, Outcome outcome);
+
+  Scenario& scenario_;
+  const RunOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;  // dispatch thread: a worker is ready, or stop
+  std::condition_variable done_cv_;
+  std::priority_queue<Ready, std::vector<Ready>, std::greater<Ready>> ready_;
+  int64_t next_request_ = 0;
+  int active_workers_ = 0;
+  bool stopping_ = false;
+  bool finished_ = false;
+  Clock::time_point started_at_{};
+  Clock::time_point last_answer_at_{};
+  int64_t completed_ = 0;
+  OutcomeTally tally_;
+  LatencyHistogram latency_;
+  std::thread dispatcher_;
+};
+
+}  // namespace inventory::load

@@ -1,0 +1,194 @@
+// inventory-load: drives a load scenario against an inventory service and
+// reports throughput, outcomes and latency. See load_options.h for the flags
+// and scenario.h for how scenarios plug in.
+//
+// Exit status: 0 the scenario's expectation held; 1 it did not (or the run
+// was interrupted); 2 bad options or a failed set-up (nothing was loaded).
+#include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "load_options.h"
+#include "load_runner.h"
+#include "report.h"
+#include "scenario.h"
+
+namespace inventory::load {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kExitPass = 0;
+constexpr int kExitFail = 1;
+constexpr int kExitUsage = 2;
+
+std::atomic<int> g_interrupts{0};
+static_assert(std::atomic<int>::is_always_lock_free);
+
+// Counts SIGINT/SIGTERM; the main loop acts on the count.
+extern "C" void OnInterrupt(int) { g_interrupts.fetch_add(1); }
+
+// One progress line on stderr: rewritten in place on a terminal, appended otherwise.
+class ProgressPrinter {
+ public:
+  ProgressPrinter() : tty_(::isatty(STDERR_FILENO) == 1) {}
+  void Print(const std::string& line) {
+    if (tty_) {
+      std::fprintf(stderr, "\r%s\x1b[K", line.c_str());
+      line_open_ = true;
+    } else {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+    std::fflush(stderr);
+  }
+  // A message of its own line, below the progress line.
+  void Note(const std::string& text) {
+    Finish();
+    std::fprintf(stderr, "%s\n", text.c_str());
+    std::fflush(stderr);
+  }
+  // Ends the progress line (on a terminal) so later output starts afresh.
+  void Finish() {
+    if (line_open_) std::fputc('\n', stderr);
+    line_open_ = false;
+  }
+
+ private:
+  const bool tty_;
+  bool line_open_ = false;
+};
+
+int Run(int argc, char** argv) {
+  auto parsed = ParseLoadOptions(argc, argv);
+  if (!parsed.ok()) {
+    std::cerr << "inventory-load: " << parsed.status().message() << "\nRun with --help for the options.\n";
+    return kExitUsage;
+  }
+  if (!parsed->help_text.empty()) {
+    std::cout << parsed->help_text;
+    return kExitPass;
+  }
+  const LoadOptions& opts = parsed->options;
+
+  // Fail on an unwritable --json before loading anything.
+  std::ofstream json_out;
+  if (!opts.json_path.empty()) {
+    json_out.open(opts.json_path, std::ios::out | std::ios::trunc);
+    if (!json_out) {
+      std::cerr << "inventory-load: --json: cannot write " << opts.json_path << "\n";
+      return kExitUsage;
+    }
+  }
+
+  auto channel = grpc::CreateChannel(opts.target, grpc::InsecureChannelCredentials());
+  auto stub = inventory::v1::InventoryService::NewStub(channel);
+  ScenarioOptions scenario_options;
+  scenario_options.organization_id = opts.org;
+  scenario_options.seat_id = opts.seat;
+  scenario_options.timeout = std::chrono::milliseconds(opts.timeout_ms);
+  std::unique_ptr<Scenario> scenario = FindScenario(opts.scenario)->make(stub.get(), scenario_options);
+
+  if (grpc::Status status = scenario->Prepare(); !status.ok()) {
+    std::cerr << "inventory-load: set-up of scenario " << opts.scenario << " against " << opts.target
+              << " failed: " << status.error_message() << "\n";
+    if (json_out.is_open()) {
+      json_out.close();
+      std::remove(opts.json_path.c_str());  // nothing was measured
+    }
+    return kExitUsage;
+  }
+  std::cerr << fmt::format("inventory-load: {} against {}: {} requests, {} workers, pause {} ms\n", opts.scenario,
+                           opts.target, opts.requests, opts.workers, opts.pause_ms);
+  for (const auto& [key, value] : scenario->Details()) std::cerr << fmt::format("  {}: {}\n", key, value);
+
+  std::signal(SIGINT, OnInterrupt);
+  std::signal(SIGTERM, OnInterrupt);
+
+  RunOptions run_options;
+  run_options.workers = opts.workers;
+  run_options.requests = opts.requests;
+  run_options.pause = std::chrono::milliseconds(opts.pause_ms);
+  run_options.timeout = std::chrono::milliseconds(opts.timeout_ms);
+  LoadRunner runner(*scenario, run_options);
+  ProgressPrinter progress;
+  runner.Start();
+  auto next_progress = std::chrono::steady_clock::now() + 1s;
+  int64_t last_printed = -1;
+  // First interrupt: start no more calls, let those in flight finish, report.
+  // Another one at least a second later (not the same signal sent to the
+  // whole process group twice): quit at once.
+  int interrupts_at_stop = 0;
+  std::chrono::steady_clock::time_point stopped_at;
+  while (!runner.Wait(100ms)) {
+    const int interrupts = g_interrupts.load();
+    if (interrupts > 0 && interrupts_at_stop == 0) {
+      runner.Stop();
+      interrupts_at_stop = interrupts;
+      stopped_at = std::chrono::steady_clock::now();
+      progress.Note("inventory-load: interrupted: waiting for calls in flight (interrupt again to quit now)");
+    } else if (interrupts > interrupts_at_stop && interrupts_at_stop > 0) {
+      if (std::chrono::steady_clock::now() - stopped_at >= 1s) {
+        progress.Note("inventory-load: interrupted twice: quitting without a summary");
+        std::_Exit(130);
+      }
+      interrupts_at_stop = interrupts;  // a duplicate of the first
+    }
+    if (std::chrono::steady_clock::now() >= next_progress) {
+      next_progress += 1s;
+      LoadRunner::Snapshot snap = runner.TakeSnapshot();
+      progress.Print(FormatProgressLine({snap.completed, opts.requests, snap.elapsed, &snap.tally}));
+      last_printed = snap.completed;
+    }
+  }
+  LoadRunner::Snapshot snap = runner.TakeSnapshot();
+  if (snap.completed != last_printed) {
+    progress.Print(FormatProgressLine({snap.completed, opts.requests, snap.elapsed, &snap.tally}));
+  }
+  progress.Finish();
+
+  RunSummary summary;
+  summary.scenario = opts.scenario;
+  summary.target = opts.target;
+  summary.details = scenario->Details();
+  summary.workers = opts.workers;
+  summary.pause_ms = opts.pause_ms;
+  summary.requested = opts.requests;
+  summary.completed = snap.completed;
+  summary.elapsed = snap.elapsed;
+  summary.interrupted = snap.stopped;
+  summary.tally = snap.tally;
+  summary.latency = LatencySummary::From(snap.latency);
+  if (snap.completed < opts.requests) {
+    summary.failures.push_back(fmt::format("interrupted after {} of {} requests", snap.completed, opts.requests));
+  }
+  for (std::string& why : scenario->Check(snap.tally, snap.completed)) summary.failures.push_back(std::move(why));
+
+  std::cout << FormatSummaryTable(summary) << std::flush;
+  if (json_out.is_open()) {
+    json_out << SummaryToJson(summary).dump(2) << "\n";
+    json_out.close();
+    if (!json_out) {
+      std::cerr << "inventory-load: --json: writing " << opts.json_path << " failed\n";
+      return kExitFail;
+    }
+  }
+  if (!summary.failures.empty()) {
+    for (const std::string& why : summary.failures) std::cerr << "inventory-load: FAIL: " << why << "\n";
+    return kExitFail;
+  }
+  return kExitPass;
+}
+
+}  // namespace
+}  // namespace inventory::load
+
+int main(int argc, char** argv) { return inventory::load::Run(argc, argv); }
