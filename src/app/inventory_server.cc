@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "cql/session.h"
 #include "redis/client.h"
+#include "cache/redis/redis_edge_guard.h"
 #include "service/inventory.h"
 #include "storage/cql/cql_seat_store.h"
 #include "storage/cql/schema.h"
@@ -143,6 +144,8 @@ absl::Status InventoryServer::StartService() {
   options.hold_ttl_max = config_.hold_ttl_max;
   options.max_holds_per_user = config_.max_holds_per_user;
   options.seatmap_cache_ttl = config_.seatmap_cache_ttl;
+  options.prelock = config_.prelock;
+  if (config_.prelock) edge_ = std::make_unique<cache::RedisEdgeGuard>(*redis_);
   inventory_ = std::make_unique<service::Inventory>(*store_, edge_.get(), options, [] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())

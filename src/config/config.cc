@@ -132,6 +132,8 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
   app.add_option("--redis-db", c.redis_db, "Redis database number")->envname("REDIS_DB");
   app.add_option("--redis-timeout-ms", redis_timeout_ms, "Timeout of one Redis command; past it the pre-lock is skipped")
       ->envname("REDIS_TIMEOUT_MS");
+  app.add_option("--prelock", c.prelock, "Redis pre-locks and taken-seat markers in front of the database (on/off)")
+      ->envname("PRELOCK");
   app.add_option("--hold-ttl", hold_ttl, "Default hold duration, seconds")->envname("HOLD_TTL_SECONDS");
   app.add_option("--hold-ttl-min", hold_ttl_min, "Shortest hold a request may ask for, seconds")->envname("HOLD_TTL_MIN_SECONDS");
   app.add_option("--hold-ttl-max", hold_ttl_max, "Longest hold a request may ask for, seconds")->envname("HOLD_TTL_MAX_SECONDS");

@@ -45,6 +45,8 @@ struct Config {
   std::string redis_password;
   int redis_db = 0;
   std::chrono::milliseconds redis_timeout{200};
+  // Redis pre-locks and "taken" markers in front of the database (the edge).
+  bool prelock = true;
 
   // Holds.
   std::chrono::seconds hold_ttl_default{600};

@@ -48,6 +48,11 @@ TEST_F(ConfigTest, EnvironmentOverridesDefaultAndFlagOverridesEnvironment) {
   EXPECT_EQ(parsed->config.redis.host, "cache");
   EXPECT_EQ(parsed->config.redis.port, 7000);
 
+  parsed = Parse({"--prelock", "off"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_FALSE(parsed->config.prelock);
+  EXPECT_TRUE(Parse({})->config.prelock);
+
   parsed = Parse({"--grpc-port", "9100"});
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->config.grpc_port, 9100);

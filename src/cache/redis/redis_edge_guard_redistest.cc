@@ -1,0 +1,564 @@
+// Live tests of RedisEdgeGuard against a real redis-server.
+//
+// Hermetic: every test starts its own redis-server child process on a free
+// port (redis/src/testing/redis_server.h) and kills it at the end.
+
+#include "cache/redis/redis_edge_guard.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "cache/edge_keys.h"
+#include "common/gather.h"
+#include "redis/client.h"
+#include "testing/redis_server.h"
+
+namespace inventory::cache {
+namespace {
+
+using std::chrono::milliseconds;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+using Clock = std::chrono::steady_clock;
+using redis::testing::RedisServer;
+
+// gtest's ASSERT_* `return`, which a coroutine cannot; these `co_return`.
+#define CO_ASSERT_TRUE(cond)                      \
+  if (!(cond)) {                                  \
+    ADD_FAILURE() << "CO_ASSERT_TRUE(" #cond ")"; \
+    co_return;                                    \
+  }
+#define CO_ASSERT_OK(status_or)                                  \
+  if (!(status_or).ok()) {                                       \
+    ADD_FAILURE() << #status_or << ": " << (status_or).status(); \
+    co_return;                                                   \
+  }
+
+asio::awaitable<void> Sleep(milliseconds d) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, d);
+  asio::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+long Millis(Clock::duration d) { return static_cast<long>(std::chrono::duration_cast<milliseconds>(d).count()); }
+
+constexpr int64_t kNow = 1'700'000'000'000;  // the injected clock's fixed "now"
+
+const TripKey kTrip{"acme", "T1"};
+
+class RedisEdgeGuardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = RedisServer::Start({});
+    if (absl::IsNotFound(server.status())) GTEST_SKIP() << "redis-server is not installed";
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    redis::ClientOptions options;
+    options.host = "127.0.0.1";
+    options.port = server_->port();
+    options.command_timeout = milliseconds(2000);
+    client_ = std::make_unique<redis::Client>(io_.get_executor(), options);
+    guard_ = std::make_unique<RedisEdgeGuard>(*client_, "inv", [this] { return now_ms_; });
+  }
+
+  // Runs `body` on io_, then closes the client and drains io_.
+  void Run(std::function<asio::awaitable<void>()> body) {
+    bool finished = false;
+    std::exception_ptr error;
+    asio::co_spawn(io_, body(), [&](std::exception_ptr e) {
+      finished = true;
+      error = e;
+      client_->Close();
+    });
+    io_.run_for(std::chrono::seconds(60));
+    ASSERT_TRUE(finished) << "test body did not finish";
+    if (error) std::rethrow_exception(error);
+  }
+
+  // The integer answer of a plain command (EXISTS, PTTL, DBSIZE...), or
+  // -1000 on failure.
+  asio::awaitable<int64_t> Int(std::string command, std::string key) {
+    std::vector<std::string> argv;
+    argv.push_back(std::move(command));
+    if (!key.empty()) argv.push_back(std::move(key));
+    auto r = co_await client_->Command(std::move(argv));
+    if (!r.ok() || !r->is_integer()) {
+      ADD_FAILURE() << (r.ok() ? r->DebugString() : r.status().ToString());
+      co_return -1000;
+    }
+    co_return r->integer();
+  }
+  asio::awaitable<std::string> Get(std::string key) {
+    auto r = co_await client_->Command("GET", key);
+    if (!r.ok()) co_return "<" + r.status().ToString() + ">";
+    co_return r->is_nil() ? "<nil>" : r->str();
+  }
+
+  asio::awaitable<absl::StatusOr<LockResult>> Acquire(std::vector<SeatSegment> cells, std::string requester,
+                                                      std::string token, milliseconds ttl) {
+    co_return co_await guard_->Acquire(kTrip, std::move(cells), std::move(requester), std::move(token), ttl);
+  }
+
+  // Key names, built outside co_await expressions (GCC 12 mishandles
+  // braced initialisers inside them).
+  std::string LockKey(std::string seat, int segment) const { return keys_.Lock(SeatSegment{std::move(seat), segment}); }
+  std::string MarkerKey(std::string seat, int segment) const {
+    return keys_.Marker(SeatSegment{std::move(seat), segment});
+  }
+
+  const EdgeKeys keys_{"inv", kTrip};
+  asio::io_context io_;
+  std::unique_ptr<RedisServer> server_;
+  std::unique_ptr<redis::Client> client_;
+  std::unique_ptr<RedisEdgeGuard> guard_;
+  int64_t now_ms_ = kNow;
+};
+
+Marker MakeMarker(SeatSegment at, bool booked, std::string holder, std::string id, int64_t expires) {
+  Marker m;
+  m.at = std::move(at);
+  m.booked = booked;
+  m.holder = std::move(holder);
+  m.hold_id = std::move(id);
+  m.expires_at_ms = expires;
+  return m;
+}
+
+TEST_F(RedisEdgeGuardTest, OverlapContendsDisjointAcquires) {
+  Run([&]() -> asio::awaitable<void> {
+    std::vector<SeatSegment> first = {{"1A", 0}, {"1A", 1}, {"1B", 0}};
+    auto a = co_await Acquire(first, "alice", "tok-a", milliseconds(10'000));
+    CO_ASSERT_OK(a);
+    EXPECT_EQ(a->outcome, LockOutcome::kAcquired);
+    EXPECT_TRUE(a->seats.empty());
+    EXPECT_EQ(co_await Get(LockKey("1A", 1)), "tok-a");
+
+    // Overlaps on (1A, 1) only: contended, naming the seat once.
+    std::vector<SeatSegment> overlap = {{"2C", 1}, {"1A", 1}, {"1A", 2}};
+    auto b = co_await Acquire(overlap, "bob", "tok-b", milliseconds(10'000));
+    CO_ASSERT_OK(b);
+    EXPECT_EQ(b->outcome, LockOutcome::kContended);
+    EXPECT_THAT(b->seats, ElementsAre("1A"));
+
+    // Overlap on two cells of one seat and one of another: distinct seats.
+    std::vector<SeatSegment> two = {{"1A", 0}, {"1A", 1}, {"1B", 0}};
+    auto c = co_await Acquire(two, "carol", "tok-c", milliseconds(10'000));
+    CO_ASSERT_OK(c);
+    EXPECT_EQ(c->outcome, LockOutcome::kContended);
+    EXPECT_THAT(c->seats, ElementsAre("1A", "1B"));
+
+    // Same seat, another segment; and another seat: free.
+    std::vector<SeatSegment> disjoint = {{"1A", 2}, {"2C", 1}};
+    auto d = co_await Acquire(disjoint, "bob", "tok-b", milliseconds(10'000));
+    CO_ASSERT_OK(d);
+    EXPECT_EQ(d->outcome, LockOutcome::kAcquired);
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, AllOrNothing) {
+  Run([&]() -> asio::awaitable<void> {
+    std::vector<SeatSegment> middle = {{"5B", 2}};
+    auto held = co_await Acquire(middle, "alice", "tok-a", milliseconds(10'000));
+    CO_ASSERT_OK(held);
+    CO_ASSERT_TRUE(held->outcome == LockOutcome::kAcquired);
+
+    std::vector<SeatSegment> three = {{"5A", 2}, {"5B", 2}, {"5C", 2}};
+    auto r = co_await Acquire(three, "bob", "tok-b", milliseconds(10'000));
+    CO_ASSERT_OK(r);
+    EXPECT_EQ(r->outcome, LockOutcome::kContended);
+    EXPECT_THAT(r->seats, ElementsAre("5B"));
+    EXPECT_EQ(co_await Int("EXISTS", LockKey("5A", 2)), 0);
+    EXPECT_EQ(co_await Int("EXISTS", LockKey("5C", 2)), 0);
+    EXPECT_EQ(co_await Get(LockKey("5B", 2)), "tok-a");
+    EXPECT_EQ(co_await Int("DBSIZE", ""), 1);
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, SameTokenRetryReacquires) {
+  Run([&]() -> asio::awaitable<void> {
+    std::vector<SeatSegment> cells = {{"7A", 0}};
+    auto a = co_await Acquire(cells, "alice", "tok-a", milliseconds(1'000));
+    CO_ASSERT_OK(a);
+    EXPECT_EQ(a->outcome, LockOutcome::kAcquired);
+    std::vector<SeatSegment> more = {{"7A", 0}, {"7B", 0}};
+    auto again = co_await Acquire(more, "alice", "tok-a", milliseconds(20'000));
+    CO_ASSERT_OK(again);
+    EXPECT_EQ(again->outcome, LockOutcome::kAcquired);
+    EXPECT_GT(co_await Int("PTTL", LockKey("7A", 0)), 10'000);  // re-armed
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, ReleaseIsCompareAndDelete) {
+  Run([&]() -> asio::awaitable<void> {
+    std::vector<SeatSegment> cells = {{"3A", 0}, {"3B", 0}};
+    auto a = co_await Acquire(cells, "alice", "tok-a", milliseconds(10'000));
+    CO_ASSERT_OK(a);
+    CO_ASSERT_TRUE(a->outcome == LockOutcome::kAcquired);
+
+    absl::Status wrong = co_await guard_->Release(kTrip, cells, "tok-b");
+    EXPECT_TRUE(wrong.ok()) << wrong;
+    EXPECT_EQ(co_await Get(LockKey("3A", 0)), "tok-a");
+    EXPECT_EQ(co_await Get(LockKey("3B", 0)), "tok-a");
+
+    // The right token releases; a cell never locked is fine.
+    std::vector<SeatSegment> with_extra = {{"3A", 0}, {"3B", 0}, {"9Z", 9}};
+    absl::Status right = co_await guard_->Release(kTrip, with_extra, "tok-a");
+    EXPECT_TRUE(right.ok()) << right;
+    EXPECT_EQ(co_await Int("DBSIZE", ""), 0);
+
+    auto b = co_await Acquire(cells, "bob", "tok-b", milliseconds(10'000));
+    CO_ASSERT_OK(b);
+    EXPECT_EQ(b->outcome, LockOutcome::kAcquired);
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, LockExpiresAfterTtl) {
+  Run([&]() -> asio::awaitable<void> {
+    std::vector<SeatSegment> cells = {{"4A", 1}};
+    auto a = co_await Acquire(cells, "alice", "tok-a", milliseconds(300));
+    CO_ASSERT_OK(a);
+    CO_ASSERT_TRUE(a->outcome == LockOutcome::kAcquired);
+    const int64_t pttl = co_await Int("PTTL", keys_.Lock(cells[0]));
+    EXPECT_GT(pttl, 0);
+    EXPECT_LE(pttl, 300);
+
+    auto early = co_await Acquire(cells, "bob", "tok-b", milliseconds(300));
+    CO_ASSERT_OK(early);
+    EXPECT_EQ(early->outcome, LockOutcome::kContended);
+
+    co_await Sleep(milliseconds(450));
+    EXPECT_EQ(co_await Int("EXISTS", keys_.Lock(cells[0])), 0);
+    auto late = co_await Acquire(cells, "bob", "tok-b", milliseconds(300));
+    CO_ASSERT_OK(late);
+    EXPECT_EQ(late->outcome, LockOutcome::kAcquired);
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, MarkAndReleaseWritesMarkersAndFreesLocks) {
+  Run([&]() -> asio::awaitable<void> {
+    std::vector<SeatSegment> cells = {{"6A", 0}, {"6A", 1}};
+    auto a = co_await Acquire(cells, "alice", "tok-a", milliseconds(10'000));
+    CO_ASSERT_OK(a);
+    CO_ASSERT_TRUE(a->outcome == LockOutcome::kAcquired);
+
+    std::vector<Marker> markers = {MakeMarker({"6A", 0}, false, "alice", "hold-1", kNow + 30'000),
+                                   MakeMarker({"6A", 1}, false, "alice", "hold-1", kNow + 30'000)};
+    absl::Status s = co_await guard_->MarkAndRelease(kTrip, markers, cells, "tok-a");
+    CO_ASSERT_TRUE(s.ok());
+    for (const SeatSegment& cell : cells) {
+      EXPECT_EQ(co_await Int("EXISTS", keys_.Lock(cell)), 0);
+      EXPECT_EQ(co_await Get(keys_.Marker(cell)), "h|alice|hold-1|1700000030000");
+      const int64_t pttl = co_await Int("PTTL", keys_.Marker(cell));
+      EXPECT_GT(pttl, 29'000);
+      EXPECT_LE(pttl, 30'000);
+    }
+
+    // A booking overwrites the hold's marker; a foreign token frees nothing.
+    std::vector<SeatSegment> other = {{"8A", 0}};
+    auto b = co_await Acquire(other, "bob", "tok-b", milliseconds(10'000));
+    CO_ASSERT_OK(b);
+    std::vector<Marker> booked = {MakeMarker({"6A", 0}, true, "alice", "book-7", kNow + 3'600'000)};
+    s = co_await guard_->MarkAndRelease(kTrip, booked, other, "tok-a");
+    CO_ASSERT_TRUE(s.ok());
+    EXPECT_EQ(co_await Get(MarkerKey("6A", 0)), "b|alice|book-7|1700003600000");
+    EXPECT_GT(co_await Int("PTTL", MarkerKey("6A", 0)), 3'500'000);
+    EXPECT_EQ(co_await Get(LockKey("8A", 0)), "tok-b");
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, ExpiredMarkersAreNotWritten) {
+  Run([&]() -> asio::awaitable<void> {
+    std::vector<Marker> markers = {MakeMarker({"1A", 0}, false, "alice", "h1", kNow - 1),
+                                   MakeMarker({"1B", 0}, false, "alice", "h1", kNow),
+                                   MakeMarker({"1C", 0}, false, "alice", "h1", kNow + 5'000)};
+    std::vector<SeatSegment> none;
+    absl::Status s = co_await guard_->MarkAndRelease(kTrip, markers, none, "tok-a");
+    CO_ASSERT_TRUE(s.ok());
+    EXPECT_EQ(co_await Int("EXISTS", MarkerKey("1A", 0)), 0);
+    EXPECT_EQ(co_await Int("EXISTS", MarkerKey("1B", 0)), 0);
+    EXPECT_EQ(co_await Int("EXISTS", MarkerKey("1C", 0)), 1);
+
+    // Only expired markers and no locks: no round trip at all.
+    const uint64_t sent = client_->commands_sent();
+    std::vector<Marker> stale = {MakeMarker({"1D", 0}, true, "alice", "b1", kNow - 10)};
+    s = co_await guard_->MarkAndRelease(kTrip, stale, none, "tok-a");
+    EXPECT_TRUE(s.ok()) << s;
+    EXPECT_EQ(client_->commands_sent(), sent);
+    EXPECT_EQ(co_await Int("EXISTS", MarkerKey("1D", 0)), 0);
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, OtherHoldersMarkerIsTakenSameHolderPasses) {
+  Run([&]() -> asio::awaitable<void> {
+    std::vector<Marker> markers = {MakeMarker({"2A", 0}, false, "alice", "hold-1", kNow + 60'000),
+                                   MakeMarker({"2A", 1}, true, "alice", "book-1", kNow + 90'000),
+                                   MakeMarker({"2B", 0}, false, "carol", "hold-2", kNow + 30'000)};
+    std::vector<SeatSegment> none;
+    CO_ASSERT_TRUE((co_await guard_->MarkAndRelease(kTrip, markers, none, "x")).ok());
+
+    std::vector<SeatSegment> cells = {{"2A", 0}, {"2A", 1}, {"2B", 0}, {"2C", 0}};
+    auto bob = co_await Acquire(cells, "bob", "tok-b", milliseconds(10'000));
+    CO_ASSERT_OK(bob);
+    EXPECT_EQ(bob->outcome, LockOutcome::kTaken);
+    EXPECT_THAT(bob->seats, ElementsAre("2A", "2B"));
+    EXPECT_EQ(bob->taken_until_ms, kNow + 90'000);
+    EXPECT_EQ(co_await Int("EXISTS", LockKey("2C", 0)), 0);  // nothing locked
+
+    // Alice's own markers do not block her; carol's still do.
+    auto alice = co_await Acquire(cells, "alice", "tok-a", milliseconds(10'000));
+    CO_ASSERT_OK(alice);
+    EXPECT_EQ(alice->outcome, LockOutcome::kTaken);
+    EXPECT_THAT(alice->seats, ElementsAre("2B"));
+    EXPECT_EQ(alice->taken_until_ms, kNow + 30'000);
+
+    std::vector<SeatSegment> own = {{"2A", 0}, {"2A", 1}, {"2C", 0}};
+    auto mine = co_await Acquire(own, "alice", "tok-a", milliseconds(10'000));
+    CO_ASSERT_OK(mine);
+    EXPECT_EQ(mine->outcome, LockOutcome::kAcquired);
+    EXPECT_EQ(co_await Get(LockKey("2A", 0)), "tok-a");
+
+    // A marker takes precedence over a lock: taken, not contended.
+    auto bob2 = co_await Acquire(own, "bob", "tok-b", milliseconds(10'000));
+    CO_ASSERT_OK(bob2);
+    EXPECT_EQ(bob2->outcome, LockOutcome::kTaken);
+    EXPECT_THAT(bob2->seats, ElementsAre("2A"));
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, SeparatorsInIdsAreUnambiguous) {
+  Run([&]() -> asio::awaitable<void> {
+    // holder "a|b" with id "c" vs holder "a" with id "b|c" must not mix up.
+    std::vector<Marker> markers = {MakeMarker({"1A", 0}, false, "a|b", "c", kNow + 60'000),
+                                   MakeMarker({"1B", 0}, false, "a", "b|c", kNow + 60'000),
+                                   MakeMarker({"1C", 0}, false, "%7C", "%", kNow + 60'000)};
+    std::vector<SeatSegment> none;
+    CO_ASSERT_TRUE((co_await guard_->MarkAndRelease(kTrip, markers, none, "x")).ok());
+
+    std::vector<SeatSegment> cells = {{"1A", 0}, {"1B", 0}, {"1C", 0}};
+    auto ab = co_await Acquire(cells, "a|b", "t1", milliseconds(10'000));
+    CO_ASSERT_OK(ab);
+    EXPECT_EQ(ab->outcome, LockOutcome::kTaken);
+    EXPECT_THAT(ab->seats, ElementsAre("1B", "1C"));
+    auto a = co_await Acquire(cells, "a", "t2", milliseconds(10'000));
+    CO_ASSERT_OK(a);
+    EXPECT_THAT(a->seats, ElementsAre("1A", "1C"));
+    auto lit = co_await Acquire(cells, "%7C", "t3", milliseconds(10'000));
+    CO_ASSERT_OK(lit);
+    EXPECT_THAT(lit->seats, ElementsAre("1A", "1B"));
+
+    CO_ASSERT_TRUE((co_await guard_->Unmark(kTrip, cells, "b|c")).ok());
+    EXPECT_EQ(co_await Int("EXISTS", MarkerKey("1A", 0)), 1);
+    EXPECT_EQ(co_await Int("EXISTS", MarkerKey("1B", 0)), 0);
+    CO_ASSERT_TRUE((co_await guard_->Unmark(kTrip, cells, "%")).ok());
+    EXPECT_EQ(co_await Int("EXISTS", MarkerKey("1C", 0)), 0);
+    EXPECT_EQ(co_await Int("EXISTS", MarkerKey("1A", 0)), 1);
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, UnmarkRemovesOnlyMatchingId) {
+  Run([&]() -> asio::awaitable<void> {
+    std::vector<Marker> markers = {MakeMarker({"3A", 0}, false, "alice", "hold-1", kNow + 60'000),
+                                   MakeMarker({"3A", 1}, false, "alice", "hold-1", kNow + 60'000),
+                                   MakeMarker({"3B", 0}, false, "bob", "hold-2", kNow + 60'000),
+                                   MakeMarker({"3C", 0}, true, "carol", "hold-1x", kNow + 60'000)};
+    std::vector<SeatSegment> none;
+    CO_ASSERT_TRUE((co_await guard_->MarkAndRelease(kTrip, markers, none, "x")).ok());
+
+    std::vector<SeatSegment> cells = {{"3A", 0}, {"3A", 1}, {"3B", 0}, {"3C", 0}, {"3D", 0}};
+    absl::Status s = co_await guard_->Unmark(kTrip, cells, "hold-1");
+    CO_ASSERT_TRUE(s.ok());
+    EXPECT_EQ(co_await Int("EXISTS", MarkerKey("3A", 0)), 0);
+    EXPECT_EQ(co_await Int("EXISTS", MarkerKey("3A", 1)), 0);
+    EXPECT_EQ(co_await Int("EXISTS", MarkerKey("3B", 0)), 1);
+    EXPECT_EQ(co_await Int("EXISTS", MarkerKey("3C", 0)), 1);
+
+    absl::Status empty = co_await guard_->Unmark(kTrip, cells, "");
+    EXPECT_EQ(empty.code(), absl::StatusCode::kInvalidArgument);
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, KeysCarryTheEncodedHashTag) {
+  Run([&]() -> asio::awaitable<void> {
+    const TripKey odd{"org{1}", "trip:%2"};
+    std::vector<SeatSegment> cells = {{"1{A}", 0}, {"1B", 3}};
+    auto a = co_await guard_->Acquire(odd, cells, "alice", "tok-a", milliseconds(10'000));
+    CO_ASSERT_OK(a);
+    CO_ASSERT_TRUE(a->outcome == LockOutcome::kAcquired);
+    std::vector<Marker> markers = {MakeMarker({"1{A}", 0}, false, "alice", "h", kNow + 10'000)};
+    CO_ASSERT_TRUE((co_await guard_->MarkAndRelease(odd, markers, cells, "tok-a")).ok());
+    std::vector<SeatSegment> again = {{"1B", 3}};
+    auto b = co_await guard_->Acquire(odd, again, "alice", "tok-a", milliseconds(10'000));
+    CO_ASSERT_OK(b);
+
+    auto all = co_await client_->Command("KEYS", "*");
+    CO_ASSERT_OK(all);
+    std::vector<std::string> names;
+    for (const redis::Reply& k : all->elements()) names.push_back(k.str());
+    EXPECT_THAT(names, UnorderedElementsAre("inv:{org%7B1%7D:trip%3A%252}:tk:1{A}:0",
+                                            "inv:{org%7B1%7D:trip%3A%252}:lk:1B:3"));
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, EachCallIsOneCommand) {
+  Run([&]() -> asio::awaitable<void> {
+    std::vector<SeatSegment> cells = {{"1A", 0}, {"1B", 0}};
+    std::vector<Marker> markers = {MakeMarker({"1A", 0}, false, "alice", "h", kNow + 10'000)};
+    // Warm the script cache (the first EVALSHA of each script on a fresh
+    // server costs a NOSCRIPT + EVAL).
+    CO_ASSERT_OK(co_await Acquire(cells, "alice", "t", milliseconds(10'000)));
+    CO_ASSERT_TRUE((co_await guard_->Release(kTrip, cells, "t")).ok());
+    CO_ASSERT_TRUE((co_await guard_->MarkAndRelease(kTrip, markers, cells, "t")).ok());
+    CO_ASSERT_TRUE((co_await guard_->Unmark(kTrip, cells, "h")).ok());
+
+    uint64_t sent = client_->commands_sent();
+    CO_ASSERT_OK(co_await Acquire(cells, "alice", "t", milliseconds(10'000)));
+    EXPECT_EQ(client_->commands_sent(), sent + 1);
+    sent = client_->commands_sent();
+    CO_ASSERT_TRUE((co_await guard_->Release(kTrip, cells, "t")).ok());
+    EXPECT_EQ(client_->commands_sent(), sent + 1);
+    sent = client_->commands_sent();
+    CO_ASSERT_TRUE((co_await guard_->MarkAndRelease(kTrip, markers, cells, "t")).ok());
+    EXPECT_EQ(client_->commands_sent(), sent + 1);
+    sent = client_->commands_sent();
+    CO_ASSERT_TRUE((co_await guard_->Unmark(kTrip, cells, "h")).ok());
+    EXPECT_EQ(client_->commands_sent(), sent + 1);
+
+    // Nothing to do: nothing sent.
+    sent = client_->commands_sent();
+    std::vector<SeatSegment> none;
+    auto empty = co_await Acquire(none, "alice", "t", milliseconds(10'000));
+    CO_ASSERT_OK(empty);
+    EXPECT_EQ(empty->outcome, LockOutcome::kAcquired);
+    EXPECT_TRUE((co_await guard_->Release(kTrip, none, "t")).ok());
+    EXPECT_TRUE((co_await guard_->Unmark(kTrip, none, "h")).ok());
+    EXPECT_EQ(client_->commands_sent(), sent);
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, InvalidArgumentsSendNothing) {
+  Run([&]() -> asio::awaitable<void> {
+    std::vector<SeatSegment> cells = {{"1A", 0}};
+    auto no_token = co_await Acquire(cells, "alice", "", milliseconds(1000));
+    EXPECT_EQ(no_token.status().code(), absl::StatusCode::kInvalidArgument);
+    auto no_ttl = co_await Acquire(cells, "alice", "t", milliseconds(0));
+    EXPECT_EQ(no_ttl.status().code(), absl::StatusCode::kInvalidArgument);
+    absl::Status release = co_await guard_->Release(kTrip, cells, "");
+    EXPECT_EQ(release.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->commands_sent(), 0u);
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, ServerErrorIsInternal) {
+  Run([&]() -> asio::awaitable<void> {
+    // A foreign value of the wrong type under a marker key makes GET fail
+    // inside the script.
+    CO_ASSERT_OK(co_await client_->Command("HSET", MarkerKey("1A", 0), "f", "v"));
+    std::vector<SeatSegment> cells = {{"1A", 0}};
+    auto r = co_await Acquire(cells, "alice", "t", milliseconds(1000));
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInternal) << r.status();
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("WRONGTYPE"));
+    absl::Status u = co_await guard_->Unmark(kTrip, cells, "h");
+    EXPECT_EQ(u.code(), absl::StatusCode::kInternal) << u;
+
+    // A malformed marker value is ignored: the database decides.
+    CO_ASSERT_OK(co_await client_->Command("SET", MarkerKey("1B", 0), "garbage"));
+    std::vector<SeatSegment> other = {{"1B", 0}};
+    auto g = co_await Acquire(other, "alice", "t", milliseconds(1000));
+    CO_ASSERT_OK(g);
+    EXPECT_EQ(g->outcome, LockOutcome::kAcquired);
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, RedisDownIsUnavailableQuickly) {
+  Run([&]() -> asio::awaitable<void> {
+    std::vector<SeatSegment> cells = {{"1A", 0}};
+    auto up = co_await Acquire(cells, "alice", "t", milliseconds(10'000));
+    CO_ASSERT_OK(up);
+    server_->Stop();
+
+    for (int i = 0; i < 5; ++i) {
+      const auto start = Clock::now();
+      auto r = co_await Acquire(cells, "bob", "u", milliseconds(10'000));
+      EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
+      absl::Status rel = co_await guard_->Release(kTrip, cells, "t");
+      EXPECT_EQ(rel.code(), absl::StatusCode::kUnavailable) << rel;
+      std::vector<Marker> markers = {MakeMarker({"1A", 0}, false, "alice", "h", kNow + 10'000)};
+      absl::Status mark = co_await guard_->MarkAndRelease(kTrip, markers, cells, "t");
+      EXPECT_EQ(mark.code(), absl::StatusCode::kUnavailable) << mark;
+      absl::Status unmark = co_await guard_->Unmark(kTrip, cells, "h");
+      EXPECT_EQ(unmark.code(), absl::StatusCode::kUnavailable) << unmark;
+      EXPECT_LT(Millis(Clock::now() - start), 500);
+      co_await Sleep(milliseconds(20));
+    }
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, HungRedisIsDeadlineExceeded) {
+  redis::ClientOptions options;
+  options.host = "127.0.0.1";
+  options.port = server_->port();
+  options.command_timeout = milliseconds(200);
+  redis::Client impatient(io_.get_executor(), options);
+  RedisEdgeGuard guard(impatient);
+  Run([&]() -> asio::awaitable<void> {
+    CO_ASSERT_TRUE((co_await impatient.Ping()).ok());
+    server_->Freeze();
+    std::vector<SeatSegment> cells = {{"1A", 0}};
+    const auto start = Clock::now();
+    auto r = co_await guard.Acquire(kTrip, cells, "alice", "t", milliseconds(1000));
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded) << r.status();
+    EXPECT_LT(Millis(Clock::now() - start), 1000);
+    server_->Thaw();
+    impatient.Close();
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, ThousandConcurrentAcquiresOnDistinctCells) {
+  Run([&]() -> asio::awaitable<void> {
+    std::vector<SeatSegment> warm = {{"warm", 0}};
+    CO_ASSERT_OK(co_await Acquire(warm, "w", "w", milliseconds(60'000)));
+    const uint64_t sent = client_->commands_sent();
+
+    constexpr int kCalls = 1000;
+    std::vector<asio::awaitable<absl::StatusOr<LockResult>>> calls;
+    calls.reserve(kCalls);
+    for (int i = 0; i < kCalls; ++i) {
+      std::vector<SeatSegment> cells = {{absl::StrCat("S", i), i % 7}, {absl::StrCat("S", i), 7 + i % 7}};
+      calls.push_back(guard_->Acquire(kTrip, std::move(cells), absl::StrCat("user", i), absl::StrCat("tok", i),
+                                      milliseconds(60'000)));
+    }
+    std::vector<absl::StatusOr<LockResult>> results = co_await Gather(std::move(calls));
+    CO_ASSERT_TRUE(results.size() == static_cast<size_t>(kCalls));
+    int acquired = 0;
+    for (const auto& r : results) {
+      if (r.ok() && r->outcome == LockOutcome::kAcquired) {
+        ++acquired;
+      } else {
+        ADD_FAILURE() << (r.ok() ? "not acquired" : r.status().ToString());
+        break;
+      }
+    }
+    EXPECT_EQ(acquired, kCalls);
+    EXPECT_EQ(client_->commands_sent(), sent + kCalls);
+    EXPECT_EQ(co_await Int("DBSIZE", ""), 2 * kCalls + 1);
+  });
+}
+
+}  // namespace
+}  // namespace inventory::cache
