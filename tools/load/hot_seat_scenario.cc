@@ -73,8 +73,11 @@ inventory::v1::HoldSeatsRequest HotSeatScenario::HoldRequest(const std::string& 
   req.set_trip_id(trip_id);
   req.set_organization_id(organization_id);
   req.add_seat_ids(seat_id);
-  req.set_user_id(fmt::format("user-{}", n));
-  req.set_session_id(fmt::format("session-{}", n));
+  // Users are distinct within a run and across runs (the trip id is new
+  // each run): a user who won an earlier run still has that hold, and the
+  // per-user hold limit would otherwise refuse them here.
+  req.set_user_id(fmt::format("user-{}-{}", trip_id, n));
+  req.set_session_id(fmt::format("session-{}-{}", trip_id, n));
   req.set_hold_duration_seconds(kHoldSeconds);
   // from_station_id and to_station_id stay empty: the whole trip.
   return req;

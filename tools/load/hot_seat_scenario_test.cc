@@ -65,10 +65,13 @@ TEST(HotSeatScenarioTest, HoldRequestIsWholeTripOneSeatOwnUser) {
   EXPECT_TRUE(req.to_station_id().empty());
   ASSERT_EQ(req.seat_ids_size(), 1);
   EXPECT_EQ(req.seat_ids(0), "1A");
-  EXPECT_EQ(req.user_id(), "user-17");
-  EXPECT_EQ(req.session_id(), "session-17");
+  EXPECT_EQ(req.user_id(), "user-t1-17");
+  EXPECT_EQ(req.session_id(), "session-t1-17");
   EXPECT_EQ(req.hold_duration_seconds(), 600);
   EXPECT_NE(HotSeatScenario::HoldRequest("t1", "org1", "1A", 18).user_id(), req.user_id());
+  // Another run (another trip) never reuses a user: its earlier holds would
+  // count against the per-user limit.
+  EXPECT_NE(HotSeatScenario::HoldRequest("t2", "org1", "1A", 17).user_id(), req.user_id());
 }
 
 TEST(HotSeatScenarioTest, CheckWantsExactlyOneSuccessAndNothingElseOdd) {
