@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/test_env.h"
 #include "common/test_process.h"
+#include "common/test_tcp_proxy.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "inventory/v1/inventory.grpc.pb.h"
 
@@ -659,6 +660,91 @@ TEST_F(InventoryE2eTest, WaitlistIsAFifoAndJoiningTwiceReturnsTheSameEntry) {
   bad.set_requested_seats(0);
   v1::JoinWaitlistResponse resp;
   ExpectInvalid(Call(&v1::InventoryService::Stub::JoinWaitlist, bad, &resp), "requested_seats");
+}
+
+// --- Outcome table: the database goes away ---
+
+TEST(InventoryBackendDownTest, DatabaseUnreachableIsUnavailableNeverInternal) {
+  testing::TcpProxy proxy(testing::CqlHost(), testing::CqlPort());
+  testing::ChildProcess server;
+  const int port = testing::FreePort();
+  ASSERT_TRUE(server.Start(
+      INVENTORYD_PATH,
+      {"--grpc-port", std::to_string(port), "--http-port", std::to_string(testing::FreePort()), "--scylla-hosts",
+       absl::StrCat("127.0.0.1:", proxy.port()), "--redis-addr",
+       absl::StrCat(testing::RedisHost(), ":", testing::RedisPort()), "--scylla-keyspace",
+       absl::StrCat("inv_down_", std::random_device{}() % 100000000), "--listen-address", "127.0.0.1",
+       "--scylla-timeout-ms", "1500", "--seatmap-cache-ttl-ms", "0"},
+      absl::StrCat(::testing::TempDir(), "/inventory-down-", getpid(), ".log")));
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+  auto stub = v1::InventoryService::NewStub(channel);
+  auto call_init = [&](v1::InitializeTripInventoryResponse* resp) {
+    v1::InitializeTripInventoryRequest req;
+    req.set_trip_id("down-trip");
+    req.set_organization_id(kOrg);
+    v1::SegmentDefinition* s = req.add_segments();
+    s->set_segment_index(0);
+    s->set_from_station_id("A");
+    s->set_to_station_id("B");
+    v1::SeatDefinition* seat = req.mutable_seat_config()->add_seats();
+    seat->set_seat_id("1A");
+    seat->set_row(1);
+    seat->set_column(1);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 10s);
+    return stub->InitializeTripInventory(&ctx, req, resp);
+  };
+  // Wait until the server answers.
+  v1::InitializeTripInventoryResponse init;
+  grpc::Status st;
+  for (int i = 0; i < 300; ++i) {
+    st = call_init(&init);
+    if (st.ok()) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_TRUE(st.ok()) << st.error_message() << server.Log();
+
+  proxy.Cut();
+  for (int i = 0; i < 3; ++i) {
+    v1::HoldSeatsRequest req;
+    req.set_trip_id("down-trip");
+    req.set_organization_id(kOrg);
+    req.set_user_id("u");
+    req.add_seat_ids("1A");
+    v1::HoldSeatsResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 20s);
+    grpc::Status down = stub->HoldSeats(&ctx, req, &resp);
+    EXPECT_TRUE(down.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                down.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+        << down.error_code() << " " << down.error_message();
+    v1::GetSeatMapRequest map_req;
+    map_req.set_trip_id("down-trip");
+    map_req.set_organization_id(kOrg);
+    v1::GetSeatMapResponse map;
+    grpc::ClientContext map_ctx;
+    map_ctx.set_deadline(std::chrono::system_clock::now() + 20s);
+    grpc::Status map_status = stub->GetSeatMap(&map_ctx, map_req, &map);
+    EXPECT_TRUE(map_status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                map_status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+        << map_status.error_code() << " " << map_status.error_message();
+  }
+  // The database comes back: the service recovers without a restart.
+  proxy.Restore();
+  bool recovered = false;
+  for (int i = 0; i < 100 && !recovered; ++i) {
+    v1::GetSeatMapRequest map_req;
+    map_req.set_trip_id("down-trip");
+    map_req.set_organization_id(kOrg);
+    v1::GetSeatMapResponse map;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 5s);
+    recovered = stub->GetSeatMap(&ctx, map_req, &map).ok();
+    if (!recovered) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(recovered) << server.Log();
+  server.Signal(SIGTERM);
+  server.Wait(30s);
 }
 
 }  // namespace
