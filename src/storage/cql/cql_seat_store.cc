@@ -141,6 +141,12 @@ BookingRecord BookingFromRow(const cql::Row& row, std::string organization_id, s
   return b;
 }
 
+// True when the outcome of a conditional write is unknown: the server timed
+// out in the CAS phase, or the client gave up waiting.
+bool Ambiguous(const absl::Status& s) {
+  return cql::IsCasWriteTimeout(s) || s.code() == absl::StatusCode::kDeadlineExceeded;
+}
+
 std::string SlotEntry(int slot) { return absl::StrCat("slot#", slot); }
 std::string HoldEntry(std::string_view id) { return absl::StrCat("hold#", std::string(id)); }
 std::string BookingEntry(std::string_view id) { return absl::StrCat("booking#", std::string(id)); }
@@ -272,6 +278,28 @@ asio::awaitable<absl::StatusOr<cql::Result>> CqlSeatStore::Run(const cql::Prepar
   q.serial_consistency = options_.serial_consistency;
   ++(serial_read ? counters_.reads : counters_.writes);
   co_return co_await session_.Execute(statement, std::move(values), q);
+}
+
+asio::awaitable<absl::StatusOr<cql::Result>> CqlSeatStore::Conditional(const cql::Batch& batch) {
+  cql::QueryOptions q;
+  q.consistency = options_.consistency;
+  q.serial_consistency = options_.serial_consistency;
+  ++counters_.lwt;
+  co_return co_await session_.ExecuteBatch(batch, q);
+}
+
+asio::awaitable<absl::StatusOr<std::optional<bool>>> CqlSeatStore::SeatBatch(
+    const cql::PreparedStatement& statement, SegmentRange range, std::function<std::vector<cql::Value>(int)> row) {
+  cql::Batch batch(cql::BatchType::kUnlogged);
+  for (int s = range.first; s <= range.last; ++s) batch.Add(statement, row(s));
+  absl::StatusOr<cql::Result> result = co_await Conditional(batch);
+  if (!result.ok()) {
+    if (Ambiguous(result.status())) co_return std::optional<bool>();
+    co_return result.status();
+  }
+  absl::StatusOr<bool> applied = result->Applied();
+  if (!applied.ok()) co_return applied.status();
+  co_return std::optional<bool>(*applied);
 }
 
 // --- Trips ---
@@ -448,16 +476,6 @@ asio::awaitable<absl::StatusOr<std::vector<std::optional<SegmentState>>>> CqlSea
   co_return out;
 }
 
-namespace {
-
-// True when the outcome of a conditional write is unknown: the server timed
-// out in the CAS phase, or the client gave up waiting.
-bool Ambiguous(const absl::Status& s) {
-  return cql::IsCasWriteTimeout(s) || s.code() == absl::StatusCode::kDeadlineExceeded;
-}
-
-}  // namespace
-
 asio::awaitable<absl::StatusOr<SeatClaim>> CqlSeatStore::HoldSeat(TripRef trip, std::string seat_id,
                                                                   SegmentRange range, std::string hold_id,
                                                                   std::string user_id, int64_t expires_at_ms,
@@ -500,11 +518,7 @@ asio::awaitable<absl::StatusOr<SeatClaim>> CqlSeatStore::HoldSeat(TripRef trip, 
                   {hold_id, user_id, Ms(expires_at_ms), Ms(now), trip.organization_id, trip.trip_id, seat_id, s});
       }
     }
-    cql::QueryOptions q;
-    q.consistency = options_.consistency;
-    q.serial_consistency = options_.serial_consistency;
-    ++counters_.lwt;
-    absl::StatusOr<cql::Result> result = co_await session_.ExecuteBatch(batch, q);
+    absl::StatusOr<cql::Result> result = co_await Conditional(batch);
     if (!result.ok() && !Ambiguous(result.status())) co_return result.status();
     if (result.ok()) {
       absl::StatusOr<bool> applied = result->Applied();
@@ -540,18 +554,14 @@ asio::awaitable<absl::StatusOr<SeatClaim>> CqlSeatStore::HoldSeat(TripRef trip, 
 
 asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::ReleaseSeat(TripRef trip, std::string seat_id,
                                                                 SegmentRange range, std::string hold_id) {
-  cql::Batch batch(cql::BatchType::kUnlogged);
   const int64_t now = NowMs();
-  for (int s = range.first; s <= range.last; ++s) {
-    batch.Add(st_->release, {Ms(now), trip.organization_id, trip.trip_id, seat_id, s, hold_id});
-  }
-  cql::QueryOptions q;
-  q.consistency = options_.consistency;
-  q.serial_consistency = options_.serial_consistency;
-  ++counters_.lwt;
-  absl::StatusOr<cql::Result> result = co_await session_.ExecuteBatch(batch, q);
-  if (result.ok()) co_return result->Applied();
-  if (!Ambiguous(result.status())) co_return result.status();
+  std::function<std::vector<cql::Value>(int)> row = [&](int s) {
+    return std::vector<cql::Value>{Ms(now), trip.organization_id, trip.trip_id, seat_id, s, hold_id};
+  };
+  absl::StatusOr<std::optional<bool>> applied = co_await SeatBatch(st_->release, range, std::move(row));
+  if (!applied.ok()) co_return applied.status();
+  if (applied->has_value()) co_return **applied;
+  // Unknown: freed unless some segment still carries the hold.
   absl::StatusOr<std::vector<std::optional<SegmentState>>> read =
       co_await ReadSeatSerial(trip, seat_id, range.last + 1);
   if (!read.ok()) co_return read.status();
@@ -564,22 +574,13 @@ asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::ReleaseSeat(TripRef trip, st
 
 asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::BookSeat(TripRef trip, std::string seat_id, SegmentRange range,
                                                              std::string hold_id, std::string booking_id) {
-  cql::Batch batch(cql::BatchType::kUnlogged);
   const int64_t now = NowMs();
-  for (int s = range.first; s <= range.last; ++s) {
-    batch.Add(st_->book, {booking_id, Ms(now), trip.organization_id, trip.trip_id, seat_id, s, hold_id});
-  }
-  cql::QueryOptions q;
-  q.consistency = options_.consistency;
-  q.serial_consistency = options_.serial_consistency;
-  ++counters_.lwt;
-  absl::StatusOr<cql::Result> result = co_await session_.ExecuteBatch(batch, q);
-  if (result.ok()) {
-    absl::StatusOr<bool> applied = result->Applied();
-    if (!applied.ok() || *applied) co_return applied;
-  } else if (!Ambiguous(result.status())) {
-    co_return result.status();
-  }
+  std::function<std::vector<cql::Value>(int)> row = [&](int s) {
+    return std::vector<cql::Value>{booking_id, Ms(now), trip.organization_id, trip.trip_id, seat_id, s, hold_id};
+  };
+  absl::StatusOr<std::optional<bool>> applied = co_await SeatBatch(st_->book, range, std::move(row));
+  if (!applied.ok()) co_return applied.status();
+  if (applied->has_value() && **applied) co_return true;
   // Not applied or unknown: booked already by this booking (a retry)?
   absl::StatusOr<std::vector<std::optional<SegmentState>>> read =
       co_await ReadSeatSerial(trip, seat_id, range.last + 1);
@@ -593,18 +594,14 @@ asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::BookSeat(TripRef trip, std::
 
 asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::UnbookSeat(TripRef trip, std::string seat_id,
                                                                SegmentRange range, std::string booking_id) {
-  cql::Batch batch(cql::BatchType::kUnlogged);
   const int64_t now = NowMs();
-  for (int s = range.first; s <= range.last; ++s) {
-    batch.Add(st_->unbook, {Ms(now), trip.organization_id, trip.trip_id, seat_id, s, booking_id});
-  }
-  cql::QueryOptions q;
-  q.consistency = options_.consistency;
-  q.serial_consistency = options_.serial_consistency;
-  ++counters_.lwt;
-  absl::StatusOr<cql::Result> result = co_await session_.ExecuteBatch(batch, q);
-  if (result.ok()) co_return result->Applied();
-  if (!Ambiguous(result.status())) co_return result.status();
+  std::function<std::vector<cql::Value>(int)> row = [&](int s) {
+    return std::vector<cql::Value>{Ms(now), trip.organization_id, trip.trip_id, seat_id, s, booking_id};
+  };
+  absl::StatusOr<std::optional<bool>> applied = co_await SeatBatch(st_->unbook, range, std::move(row));
+  if (!applied.ok()) co_return applied.status();
+  if (applied->has_value()) co_return **applied;
+  // Unknown: freed unless some segment still carries the booking.
   absl::StatusOr<std::vector<std::optional<SegmentState>>> read =
       co_await ReadSeatSerial(trip, seat_id, range.last + 1);
   if (!read.ok()) co_return read.status();
@@ -640,11 +637,7 @@ asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::SetBlocked(TripRef trip, std
       }
     }
     if (batch.empty()) co_return false;
-    cql::QueryOptions q;
-    q.consistency = options_.consistency;
-    q.serial_consistency = options_.serial_consistency;
-    ++counters_.lwt;
-    absl::StatusOr<cql::Result> result = co_await session_.ExecuteBatch(batch, q);
+    absl::StatusOr<cql::Result> result = co_await Conditional(batch);
     if (result.ok()) {
       absl::StatusOr<bool> applied = result->Applied();
       if (!applied.ok() || *applied) co_return applied;
@@ -704,11 +697,7 @@ asio::awaitable<absl::StatusOr<SlotOutcome>> CqlSeatStore::ClaimSlotAndRecordHol
                                  hold.request_key, TextList(hold.seat_ids), hold.range.first, hold.range.last,
                                  static_cast<int32_t>(chosen), Ms(hold.created_at_ms), Ms(hold.expires_at_ms),
                                  Ms(now)});
-    cql::QueryOptions q;
-    q.consistency = options_.consistency;
-    q.serial_consistency = options_.serial_consistency;
-    ++counters_.lwt;
-    absl::StatusOr<cql::Result> result = co_await session_.ExecuteBatch(batch, q);
+    absl::StatusOr<cql::Result> result = co_await Conditional(batch);
     if (result.ok()) {
       absl::StatusOr<bool> applied = result->Applied();
       if (!applied.ok()) co_return applied.status();
@@ -755,11 +744,7 @@ asio::awaitable<absl::Status> CqlSeatStore::FinishHold(HoldRecord hold, HoldReco
   batch.Add(st_->free_slot, {Ms(now), hold.organization_id, hold.user_id, SlotEntry(hold.slot), hold.hold_id});
   batch.Add(st_->update_hold_state, {std::string(HoldStateName(state)), booking_id, Ms(now), hold.organization_id,
                                      hold.user_id, HoldEntry(hold.hold_id)});
-  cql::QueryOptions q;
-  q.consistency = options_.consistency;
-  q.serial_consistency = options_.serial_consistency;
-  ++counters_.lwt;
-  absl::StatusOr<cql::Result> result = co_await session_.ExecuteBatch(batch, q);
+  absl::StatusOr<cql::Result> result = co_await Conditional(batch);
   if (result.ok()) {
     absl::StatusOr<bool> applied = result->Applied();
     if (applied.ok() && *applied) co_return absl::OkStatus();

@@ -14,7 +14,9 @@
 // or strand); `Prepare()` must have succeeded before any other call.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cql/consistency.h"
@@ -22,8 +24,10 @@
 #include "storage/seat_store.h"
 
 namespace cql {
+class Batch;
 class Session;
 class Result;
+class Value;
 }  // namespace cql
 
 namespace inventory::storage {
@@ -91,6 +95,14 @@ class CqlSeatStore final : public SeatStore {
       const TripRef& trip, const std::string& seat_id, int segment_count);
   asio::awaitable<absl::StatusOr<cql::Result>> Run(const cql::PreparedStatement& statement,
                                                    std::vector<cql::Value> values, bool serial_read);
+  // Executes a conditional batch (one LWT). REQUIRES: `batch` outlives the call.
+  asio::awaitable<absl::StatusOr<cql::Result>> Conditional(const cql::Batch& batch);
+  // One conditional batch of `statement` over the segments of `range` of a
+  // seat, each row bound by `row(segment)`. Returns whether it applied, or
+  // nullopt when the outcome is unknown (CAS or client timeout).
+  asio::awaitable<absl::StatusOr<std::optional<bool>>> SeatBatch(
+      const cql::PreparedStatement& statement, domain::SegmentRange range,
+      std::function<std::vector<cql::Value>(int)> row);
   asio::awaitable<absl::StatusOr<int>> Position(const WaitlistEntry& entry);
 
   cql::Session& session_;
