@@ -13,6 +13,12 @@
 #include "common/test_env.h"
 #include "common/test_process.h"
 #include "common/test_tcp_proxy.h"
+#include "cql/session.h"
+#include "storage/cql/cql_seat_store.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_future.hpp>
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "inventory/v1/inventory.grpc.pb.h"
 
@@ -29,7 +35,8 @@ class InventoryE2eTest : public ::testing::Test {
   static void SetUpTestSuite() {
     process_ = new testing::ChildProcess();
     port_ = testing::FreePort();
-    const std::string keyspace = absl::StrCat("inv_e2e_", std::random_device{}() % 100000000);
+    keyspace_ = absl::StrCat("inv_e2e_", std::random_device{}() % 100000000);
+    const std::string& keyspace = keyspace_;
     const std::string log = absl::StrCat(::testing::TempDir(), "/inventory-e2e-", getpid(), ".log");
     ASSERT_TRUE(process_->Start(
         INVENTORYD_PATH,
@@ -167,6 +174,7 @@ class InventoryE2eTest : public ::testing::Test {
   static inline testing::ChildProcess* process_ = nullptr;
   static inline v1::InventoryService::Stub* stub_ = nullptr;
   static inline int port_ = 0;
+  static inline std::string keyspace_;
   static inline std::atomic<int> counter_{0};
 };
 
@@ -660,6 +668,93 @@ TEST_F(InventoryE2eTest, WaitlistIsAFifoAndJoiningTwiceReturnsTheSameEntry) {
   bad.set_requested_seats(0);
   v1::JoinWaitlistResponse resp;
   ExpectInvalid(Call(&v1::InventoryService::Stub::JoinWaitlist, bad, &resp), "requested_seats");
+}
+
+// --- A confirm cut short (crash between booking seats and recording it) ---
+
+// Writes what a confirm interrupted half-way leaves behind: the pending
+// booking record, and only the first seat booked.
+void SimulateCutConfirm(const std::string& keyspace, const std::string& trip, const std::string& user,
+                        const std::string& hold_id, const std::vector<std::string>& seats, const std::string& order) {
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  std::thread thread([&] { io.run(); });
+  auto run = [&](auto fn) { return asio::co_spawn(io, fn, asio::use_future).get(); };
+  cql::SessionOptions options;
+  options.contact_points = {testing::CqlHost()};
+  options.port = testing::CqlPort();
+  auto session = run([&] { return cql::Session::Connect(io.get_executor(), options); });
+  ASSERT_TRUE(session.ok()) << session.status();
+  storage::CqlStoreOptions store_options;
+  store_options.keyspace = keyspace;
+  storage::CqlSeatStore store(**session, store_options);
+  ASSERT_TRUE(run([&] { return store.Prepare(); }).ok());
+  storage::BookingRecord booking;
+  booking.booking_id = "bk-" + hold_id;
+  booking.hold_id = hold_id;
+  booking.order_id = order;
+  booking.organization_id = kOrg;
+  booking.user_id = user;
+  booking.trip_id = trip;
+  booking.seat_ids = seats;
+  booking.seat_numbers = seats;
+  booking.ticket_ids = {"t1", "t2"};
+  booking.range = {0, 2};
+  auto created = run([&] { return store.CreateBooking(booking); });
+  ASSERT_TRUE(created.ok()) << created.status();
+  auto booked = run([&] {
+    return store.BookSeat(storage::TripRef{kOrg, trip}, seats[0], domain::SegmentRange{0, 2}, hold_id,
+                          "bk-" + hold_id);
+  });
+  ASSERT_TRUE(booked.ok() && *booked) << booked.status();
+  run([&]() -> asio::awaitable<int> {
+    co_await (*session)->Close();
+    co_return 0;
+  });
+  work.reset();
+  thread.join();
+}
+
+TEST_F(InventoryE2eTest, ARetriedConfirmFinishesACutShortOneEvenAfterExpiry) {
+  const std::string trip = NewTrip();
+  v1::HoldSeatsResponse held;
+  ASSERT_TRUE(Hold(HoldReq(trip, "cut-u", {"2A", "2B"}, "", "", 2), &held).ok());
+  ASSERT_TRUE(held.success());
+  SimulateCutConfirm(keyspace_, trip, "cut-u", held.hold_id(), {"2A", "2B"}, "ord-cut");
+  std::this_thread::sleep_for(2500ms);  // the hold has expired meanwhile
+  // Another order may not use the expired hold...
+  v1::ConfirmBookingResponse resp;
+  grpc::Status st =
+      Call(&v1::InventoryService::Stub::ConfirmBooking, ConfirmReq(held.hold_id(), "cut-u", {"2A", "2B"}, "other"), &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(st.error_message(), "hold expired");
+  // ...but the retry of the interrupted order completes it.
+  st = Call(&v1::InventoryService::Stub::ConfirmBooking, ConfirmReq(held.hold_id(), "cut-u", {"2A", "2B"}, "ord-cut"),
+            &resp);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_TRUE(resp.success());
+  EXPECT_EQ(resp.booking_id(), "bk-" + held.hold_id());
+  EXPECT_EQ(StatusOf(SeatMap(trip), "2A"), v1::SEAT_STATUS_BOOKED);
+  EXPECT_EQ(StatusOf(SeatMap(trip), "2B"), v1::SEAT_STATUS_BOOKED);
+}
+
+TEST_F(InventoryE2eTest, ReleaseUndoesACutShortConfirm) {
+  const std::string trip = NewTrip();
+  v1::HoldSeatsResponse held;
+  ASSERT_TRUE(Hold(HoldReq(trip, "cut-r", {"3C", "3D"}), &held).ok());
+  ASSERT_TRUE(held.success());
+  SimulateCutConfirm(keyspace_, trip, "cut-r", held.hold_id(), {"3C", "3D"}, "ord-cut");
+  EXPECT_EQ(StatusOf(SeatMap(trip), "3C"), v1::SEAT_STATUS_BOOKED);
+  v1::ReleaseSeatsRequest rel;
+  rel.set_hold_id(held.hold_id());
+  rel.set_user_id("cut-r");
+  rel.set_organization_id(kOrg);
+  v1::ReleaseSeatsResponse released;
+  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ReleaseSeats, rel, &released).ok());
+  EXPECT_TRUE(released.success());
+  EXPECT_EQ(released.released_count(), 2);
+  EXPECT_EQ(StatusOf(SeatMap(trip), "3C"), v1::SEAT_STATUS_AVAILABLE);
+  EXPECT_EQ(StatusOf(SeatMap(trip), "3D"), v1::SEAT_STATUS_AVAILABLE);
 }
 
 // --- Outcome table: the database goes away ---

@@ -79,6 +79,10 @@ void Refuse(v1::HoldSeatsResponse* out, v1::FailureReason reason, const char* te
 
 int64_t Seconds(int64_t ms) { return ms / 1000; }
 
+// A hold's booking id is derived from it: confirming the same hold twice can
+// only ever produce one booking.
+std::string BookingIdFor(const std::string& hold_id) { return absl::StrCat("bk-", hold_id); }
+
 }  // namespace
 
 Inventory::Inventory(storage::SeatStore& store, cache::EdgeGuard* edge, InventoryOptions options, Clock clock)
@@ -471,6 +475,24 @@ asio::awaitable<absl::StatusOr<v1::ReleaseSeatsResponse>> Inventory::ReleaseSeat
     if (!f.ok()) co_return f.status();
     count += *f ? 1 : 0;
   }
+  // A confirm of this hold that was cut short may have booked some seats
+  // under a pending booking: the release undoes that too.
+  absl::StatusOr<std::optional<storage::BookingRecord>> pending =
+      co_await store_.GetBooking(hold.organization_id, hold.user_id, BookingIdFor(hold.hold_id));
+  if (!pending.ok()) co_return pending.status();
+  if (pending->has_value() && (*pending)->state == storage::BookingRecord::State::kPending) {
+    std::vector<asio::awaitable<absl::StatusOr<bool>>> unbooks;
+    for (const std::string& seat : (*pending)->seat_ids) {
+      unbooks.push_back(store_.UnbookSeat(trip, seat, hold.range, (*pending)->booking_id));
+    }
+    std::vector<absl::StatusOr<bool>> unbooked = co_await Gather(std::move(unbooks));
+    for (const absl::StatusOr<bool>& u : unbooked) {
+      if (!u.ok()) co_return u.status();
+      count += *u ? 1 : 0;
+    }
+    absl::Status cancelled = co_await store_.SetBookingState(**pending, storage::BookingRecord::State::kCancelled);
+    if (!cancelled.ok()) co_return cancelled;
+  }
   absl::Status finished = co_await store_.FinishHold(hold, storage::HoldRecord::State::kReleased, "");
   if (!finished.ok()) co_return finished;
   AfterChange(trip);
@@ -507,7 +529,7 @@ asio::awaitable<absl::StatusOr<v1::ConfirmBookingResponse>> Inventory::ConfirmBo
     co_return absl::FailedPreconditionError("hold not found");
   }
   const storage::HoldRecord hold = **found;
-  const std::string booking_id = absl::StrCat("bk-", hold.hold_id);
+  const std::string booking_id = BookingIdFor(hold.hold_id);
   auto answer_with = [](const storage::BookingRecord& b) {
     v1::ConfirmBookingResponse out;
     out.set_success(true);
@@ -530,7 +552,17 @@ asio::awaitable<absl::StatusOr<v1::ConfirmBookingResponse>> Inventory::ConfirmBo
     }
     co_return absl::FailedPreconditionError("hold already confirmed for another order");
   }
-  if (hold.expires_at_ms <= clock_()) co_return absl::FailedPreconditionError("hold expired");
+  if (hold.expires_at_ms <= clock_()) {
+    // Expired. Only a confirm of this very order that was cut short (its
+    // booking is still pending) may go on: it is finished below, or undone.
+    absl::StatusOr<std::optional<storage::BookingRecord>> pending =
+        co_await store_.GetBooking(r.organization_id(), r.user_id(), booking_id);
+    if (!pending.ok()) co_return pending.status();
+    if (!pending->has_value() || (*pending)->order_id != r.order_id() ||
+        (*pending)->state != storage::BookingRecord::State::kPending) {
+      co_return absl::FailedPreconditionError("hold expired");
+    }
+  }
 
   // Passengers must name exactly the held seats (or name none, one each).
   bool match = r.passengers_size() == static_cast<int>(hold.seat_ids.size());
