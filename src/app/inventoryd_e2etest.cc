@@ -114,6 +114,43 @@ TEST_F(InventorydTest, RunsWithoutRedis) {
             grpc::health::v1::HealthCheckResponse::SERVING)
       << process_.Log();
   EXPECT_NE(process_.Log().find("backend=redis state=unavailable"), std::string::npos) << process_.Log();
+
+  // Holds go on without Redis (the LWT decides alone), and the log says so.
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials());
+  auto stub = inventory::v1::InventoryService::NewStub(channel);
+  inventory::v1::InitializeTripInventoryRequest init;
+  init.set_trip_id("no-redis-trip");
+  init.set_organization_id("org");
+  inventory::v1::SegmentDefinition* segment = init.add_segments();
+  segment->set_segment_index(0);
+  segment->set_from_station_id("A");
+  segment->set_to_station_id("B");
+  inventory::v1::SeatDefinition* seat = init.mutable_seat_config()->add_seats();
+  seat->set_seat_id("1A");
+  seat->set_row(1);
+  seat->set_column(1);
+  inventory::v1::InitializeTripInventoryResponse init_resp;
+  grpc::ClientContext init_ctx;
+  init_ctx.set_deadline(std::chrono::system_clock::now() + 30s);
+  ASSERT_TRUE(stub->InitializeTripInventory(&init_ctx, init, &init_resp).ok());
+  inventory::v1::HoldSeatsRequest hold;
+  hold.set_trip_id("no-redis-trip");
+  hold.set_organization_id("org");
+  hold.set_user_id("u1");
+  hold.add_seat_ids("1A");
+  inventory::v1::HoldSeatsResponse held;
+  grpc::ClientContext hold_ctx;
+  hold_ctx.set_deadline(std::chrono::system_clock::now() + 30s);
+  grpc::Status st = stub->HoldSeats(&hold_ctx, hold, &held);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_TRUE(held.success()) << held.failure_reason();
+  hold.set_user_id("u2");
+  grpc::ClientContext second_ctx;
+  second_ctx.set_deadline(std::chrono::system_clock::now() + 30s);
+  ASSERT_TRUE(stub->HoldSeats(&second_ctx, hold, &held).ok());
+  EXPECT_FALSE(held.success());
+  EXPECT_EQ(held.reason(), inventory::v1::FAILURE_REASON_NOT_AVAILABLE);
+  EXPECT_NE(process_.Log().find("edge=skipped"), std::string::npos) << process_.Log();
   process_.Signal(SIGTERM);
   auto exit_status = process_.Wait(30s);
   ASSERT_TRUE(exit_status.has_value()) << process_.Log();

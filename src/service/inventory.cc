@@ -1,5 +1,7 @@
 #include "service/inventory.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <map>
 
@@ -91,6 +93,15 @@ Inventory::Inventory(storage::SeatStore& store, cache::EdgeGuard* edge, Inventor
       options_(std::move(options)),
       clock_(std::move(clock)),
       cache_(store, options_.seatmap_cache_ttl) {}
+
+void Inventory::WarnEdgeSkipped(const absl::Status& why) {
+  const int64_t now = clock_();
+  if (now - last_edge_warning_ms_ < 10000) return;
+  spdlog::warn("edge=skipped holds_without_prelock={} reason=\"{}\" (Redis did not answer; the database decides alone)",
+               stats_.prelock_skipped - skipped_at_last_warning_, std::string(why.message()));
+  last_edge_warning_ms_ = now;
+  skipped_at_last_warning_ = stats_.prelock_skipped;
+}
 
 asio::awaitable<absl::StatusOr<SnapshotCache::SnapshotPtr>> Inventory::Snapshot(const std::string& org,
                                                                                const std::string& trip) {
@@ -317,6 +328,7 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldSeats(cons
         co_await edge_->Acquire(trip_key, edge_cells, r.user_id(), token, options_.prelock_ttl);
     if (!lock.ok()) {
       ++stats_.prelock_skipped;
+      WarnEdgeSkipped(lock.status());
     } else if (lock->outcome == cache::LockOutcome::kTaken) {
       ++stats_.edge_rejections;
       Refuse(&out, v1::FAILURE_REASON_NOT_AVAILABLE, kNotAvailableText, lock->seats);

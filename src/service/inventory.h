@@ -91,6 +91,8 @@ class Inventory {
                                                                         domain::SegmentRange range,
                                                                         const std::string& request_key);
   void AfterChange(const storage::TripRef& trip) { cache_.Invalidate(trip); }
+  // Logs, at most every 10 s, that the edge was skipped and why.
+  void WarnEdgeSkipped(const absl::Status& why);
 
   storage::SeatStore& store_;
   cache::EdgeGuard* edge_;
@@ -100,6 +102,8 @@ class Inventory {
   // (org, trip, seat, segment) cells with a hold request in flight here (L0).
   std::set<std::string> inflight_;
   InventoryStats stats_;
+  int64_t last_edge_warning_ms_ = 0;
+  uint64_t skipped_at_last_warning_ = 0;
 };
 
 }  // namespace inventory::service
