@@ -19,7 +19,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_future.hpp>
-#include "grpc/health/v1/health.grpc.pb.h"
+#include "testing_health.h"
 #include "inventory/v1/inventory.grpc.pb.h"
 
 namespace inventory {
@@ -46,17 +46,8 @@ class InventoryE2eTest : public ::testing::Test {
          "--listen-address", "127.0.0.1", "--hold-ttl-min", "1"},
         log));
     auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials());
-    auto health = grpc::health::v1::Health::NewStub(channel);
-    const auto deadline = std::chrono::steady_clock::now() + 90s;
-    bool serving = false;
-    while (!serving && std::chrono::steady_clock::now() < deadline && !process_->Wait(0ms).has_value()) {
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + 1s);
-      grpc::health::v1::HealthCheckRequest req;
-      grpc::health::v1::HealthCheckResponse resp;
-      serving = health->Check(&ctx, req, &resp).ok() && resp.status() == grpc::health::v1::HealthCheckResponse::SERVING;
-      if (!serving) std::this_thread::sleep_for(200ms);
-    }
+    const bool serving = testing::WaitForHealth(absl::StrCat("127.0.0.1:", port_), 90s, process_) ==
+                         grpc::health::v1::HealthCheckResponse::SERVING;
     ASSERT_TRUE(serving) << process_->Log();
     stub_ = v1::InventoryService::NewStub(channel).release();
   }
@@ -131,6 +122,14 @@ class InventoryE2eTest : public ::testing::Test {
 
   static grpc::Status Hold(const v1::HoldSeatsRequest& req, v1::HoldSeatsResponse* resp) {
     return Call(&v1::InventoryService::Stub::HoldSeats, req, resp);
+  }
+
+  static grpc::Status Release(const std::string& hold_id, const std::string& user, v1::ReleaseSeatsResponse* resp) {
+    v1::ReleaseSeatsRequest req;
+    req.set_hold_id(hold_id);
+    req.set_user_id(user);
+    req.set_organization_id(kOrg);
+    return Call(&v1::InventoryService::Stub::ReleaseSeats, req, resp);
   }
 
   static v1::ConfirmBookingRequest ConfirmReq(const std::string& hold, const std::string& user,
@@ -394,12 +393,8 @@ TEST_F(InventoryE2eTest, HoldLimitPerUserAndRetriedHoldsDoNotCountTwice) {
   // The refused hold left its seat free.
   EXPECT_EQ(StatusOf(SeatMap(trip), "3C"), v1::SEAT_STATUS_AVAILABLE);
   // Releasing one frees a slot.
-  v1::ReleaseSeatsRequest rel;
-  rel.set_hold_id(a.hold_id());
-  rel.set_user_id("lim-u");
-  rel.set_organization_id(kOrg);
   v1::ReleaseSeatsResponse released;
-  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ReleaseSeats, rel, &released).ok());
+  ASSERT_TRUE(Release(a.hold_id(), "lim-u", &released).ok());
   EXPECT_TRUE(released.success());
   EXPECT_EQ(released.released_count(), 1);
   ASSERT_TRUE(Hold(HoldReq(trip, "lim-u", {"3C"}), &c).ok());
@@ -426,12 +421,8 @@ TEST_F(InventoryE2eTest, ConfirmAndReleaseOfUnknownOrForeignHolds) {
   EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(st.error_message(), "hold not found");
 
-  v1::ReleaseSeatsRequest rel;
-  rel.set_hold_id(held.hold_id());
-  rel.set_user_id("someone-else");
-  rel.set_organization_id(kOrg);
   v1::ReleaseSeatsResponse released;
-  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ReleaseSeats, rel, &released).ok());
+  ASSERT_TRUE(Release(held.hold_id(), "someone-else", &released).ok());
   EXPECT_FALSE(released.success());
   EXPECT_EQ(released.reason(), v1::FAILURE_REASON_HOLD_NOT_FOUND);
   EXPECT_EQ(StatusOf(SeatMap(trip), "1A"), v1::SEAT_STATUS_HELD);
@@ -488,12 +479,8 @@ TEST_F(InventoryE2eTest, ConfirmIsIdempotentAndCancelFreesSeats) {
                          ConfirmReq(held.hold_id(), "cf-u", {"3B", "3A"}, "ord-other"), &second);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   // Release of a confirmed hold does nothing.
-  v1::ReleaseSeatsRequest rel;
-  rel.set_hold_id(held.hold_id());
-  rel.set_user_id("cf-u");
-  rel.set_organization_id(kOrg);
   v1::ReleaseSeatsResponse released;
-  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ReleaseSeats, rel, &released).ok());
+  ASSERT_TRUE(Release(held.hold_id(), "cf-u", &released).ok());
   EXPECT_FALSE(released.success());
   EXPECT_EQ(StatusOf(SeatMap(trip, "B", "C"), "3A"), v1::SEAT_STATUS_BOOKED);
 
@@ -524,15 +511,11 @@ TEST_F(InventoryE2eTest, ReleaseTwiceIsHarmless) {
   v1::HoldSeatsResponse held;
   ASSERT_TRUE(Hold(HoldReq(trip, "rel-u", {"2A", "2B"}, "A", "C"), &held).ok());
   ASSERT_TRUE(held.success());
-  v1::ReleaseSeatsRequest rel;
-  rel.set_hold_id(held.hold_id());
-  rel.set_user_id("rel-u");
-  rel.set_organization_id(kOrg);
   v1::ReleaseSeatsResponse released;
-  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ReleaseSeats, rel, &released).ok());
+  ASSERT_TRUE(Release(held.hold_id(), "rel-u", &released).ok());
   EXPECT_TRUE(released.success());
   EXPECT_EQ(released.released_count(), 2);
-  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ReleaseSeats, rel, &released).ok());
+  ASSERT_TRUE(Release(held.hold_id(), "rel-u", &released).ok());
   EXPECT_TRUE(released.success());
   EXPECT_EQ(released.released_count(), 0);
   EXPECT_EQ(StatusOf(SeatMap(trip), "2A"), v1::SEAT_STATUS_AVAILABLE);
@@ -745,12 +728,8 @@ TEST_F(InventoryE2eTest, ReleaseUndoesACutShortConfirm) {
   ASSERT_TRUE(held.success());
   SimulateCutConfirm(keyspace_, trip, "cut-r", held.hold_id(), {"3C", "3D"}, "ord-cut");
   EXPECT_EQ(StatusOf(SeatMap(trip), "3C"), v1::SEAT_STATUS_BOOKED);
-  v1::ReleaseSeatsRequest rel;
-  rel.set_hold_id(held.hold_id());
-  rel.set_user_id("cut-r");
-  rel.set_organization_id(kOrg);
   v1::ReleaseSeatsResponse released;
-  ASSERT_TRUE(Call(&v1::InventoryService::Stub::ReleaseSeats, rel, &released).ok());
+  ASSERT_TRUE(Release(held.hold_id(), "cut-r", &released).ok());
   EXPECT_TRUE(released.success());
   EXPECT_EQ(released.released_count(), 2);
   EXPECT_EQ(StatusOf(SeatMap(trip), "3C"), v1::SEAT_STATUS_AVAILABLE);

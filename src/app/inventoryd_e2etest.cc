@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/test_env.h"
 #include "common/test_process.h"
-#include "grpc/health/v1/health.grpc.pb.h"
+#include "testing_health.h"
 #include "inventory/v1/inventory.grpc.pb.h"
 
 namespace inventory {
@@ -36,28 +36,10 @@ class InventorydTest : public ::testing::Test {
             "--scylla-keyspace", keyspace_, "--listen-address", "127.0.0.1"};
   }
 
-  // Polls the health service until it answers `want` or the deadline passes.
-  grpc::health::v1::HealthCheckResponse::ServingStatus WaitForHealth(
-      const std::string& service, grpc::health::v1::HealthCheckResponse::ServingStatus want,
-      std::chrono::seconds timeout) {
-    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials());
-    auto stub = grpc::health::v1::Health::NewStub(channel);
-    auto last = grpc::health::v1::HealthCheckResponse::UNKNOWN;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + 1s);
-      grpc::health::v1::HealthCheckRequest req;
-      req.set_service(service);
-      grpc::health::v1::HealthCheckResponse resp;
-      if (stub->Check(&ctx, req, &resp).ok()) {
-        last = resp.status();
-        if (last == want) return last;
-      }
-      if (!process_.running() || process_.Wait(0ms).has_value()) break;
-      std::this_thread::sleep_for(200ms);
-    }
-    return last;
+  // Waits until `service` reports `want` (or the server exits).
+  testing::HealthStatus WaitForHealth(const std::string& service, testing::HealthStatus want,
+                                      std::chrono::seconds timeout) {
+    return testing::WaitForHealth(absl::StrCat("127.0.0.1:", grpc_port_), timeout, &process_, service, want);
   }
 
   std::string keyspace_ = UniqueName("e2e_");

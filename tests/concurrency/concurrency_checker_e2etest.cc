@@ -68,6 +68,7 @@
 #include "common/test_process.h"
 #include "cql/session.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "testing_health.h"
 #include "inventory/v1/inventory.grpc.pb.h"
 #include "testing/redis_server.h"
 
@@ -1161,22 +1162,12 @@ class ConcurrencyChecker : public ::testing::Test {
   }
 
   bool WaitServing(int i, std::chrono::seconds timeout) {
-    auto health = grpc::health::v1::Health::NewStub(shared_.channels[static_cast<size_t>(i)]);
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline && !processes_[static_cast<size_t>(i)]->Wait(0ms).has_value()) {
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + 1s);
-      grpc::health::v1::HealthCheckRequest req;
-      grpc::health::v1::HealthCheckResponse resp;
-      if (health->Check(&ctx, req, &resp).ok() && resp.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
-        return true;
-      }
-      std::this_thread::sleep_for(200ms);
-    }
-    return false;
+    return testing::WaitForHealth(targets_[static_cast<size_t>(i)], timeout, processes_[static_cast<size_t>(i)].get()) ==
+           grpc::health::v1::HealthCheckResponse::SERVING;
   }
 
   std::vector<std::unique_ptr<testing::ChildProcess>> processes_;
+  std::vector<std::string> targets_;  // "127.0.0.1:<grpc port>" per instance
   Shared shared_;
 };
 
@@ -1217,8 +1208,8 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
          absl::StrCat("127.0.0.1:", redis->port()), "--redis-timeout-ms", "100", "--scylla-keyspace", keyspace,
          "--listen-address", "127.0.0.1", "--hold-ttl-min", "1", "--log-level", "warn"},
         logs.back()));
-    shared_.channels.push_back(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    targets_.push_back(absl::StrCat("127.0.0.1:", port));
+    shared_.channels.push_back(grpc::CreateChannel(targets_.back(), grpc::InsecureChannelCredentials()));
     shared_.stubs.push_back(v1::InventoryService::NewStub(shared_.channels.back()));
     shared_.alive[i].store(true);
     shared_.inflight[i].store(0);

@@ -16,7 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/test_env.h"
 #include "common/test_process.h"
-#include "grpc/health/v1/health.grpc.pb.h"
+#include "testing_health.h"
 
 namespace inventory {
 namespace {
@@ -45,23 +45,7 @@ class InventoryLoadTest : public ::testing::Test {
   }
 
   HealthCheckResponse::ServingStatus WaitForServing(std::chrono::seconds timeout) {
-    auto channel = grpc::CreateChannel(target(), grpc::InsecureChannelCredentials());
-    auto stub = grpc::health::v1::Health::NewStub(channel);
-    auto last = HealthCheckResponse::UNKNOWN;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + 1s);
-      grpc::health::v1::HealthCheckRequest req;
-      HealthCheckResponse resp;
-      if (stub->Check(&ctx, req, &resp).ok()) {
-        last = resp.status();
-        if (last == HealthCheckResponse::SERVING) return last;
-      }
-      if (server_.Wait(0ms).has_value()) break;  // inventoryd died
-      std::this_thread::sleep_for(200ms);
-    }
-    return last;
+    return testing::WaitForHealth(target(), timeout, &server_);
   }
 
   std::string target() const { return absl::StrCat("127.0.0.1:", grpc_port_); }
