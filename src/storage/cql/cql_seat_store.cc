@@ -147,6 +147,16 @@ bool Ambiguous(const absl::Status& s) {
   return cql::IsCasWriteTimeout(s) || s.code() == absl::StatusCode::kDeadlineExceeded;
 }
 
+// True if some segment of `range` in `read` satisfies `pred`.
+bool AnySegment(const std::vector<std::optional<SegmentState>>& read, SegmentRange range,
+                const std::function<bool(const SegmentState&)>& pred) {
+  for (int s = range.first; s <= range.last; ++s) {
+    const std::optional<SegmentState>& st = read[static_cast<size_t>(s)];
+    if (st.has_value() && pred(*st)) return true;
+  }
+  return false;
+}
+
 std::string SlotEntry(int slot) { return absl::StrCat("slot#", slot); }
 std::string HoldEntry(std::string_view id) { return absl::StrCat("hold#", std::string(id)); }
 std::string BookingEntry(std::string_view id) { return absl::StrCat("booking#", std::string(id)); }
@@ -565,11 +575,9 @@ asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::ReleaseSeat(TripRef trip, st
   absl::StatusOr<std::vector<std::optional<SegmentState>>> read =
       co_await ReadSeatSerial(trip, seat_id, range.last + 1);
   if (!read.ok()) co_return read.status();
-  for (int s = range.first; s <= range.last; ++s) {
-    const std::optional<SegmentState>& st = (*read)[static_cast<size_t>(s)];
-    if (st.has_value() && st->status == SeatStatus::kHeld && st->hold_id == hold_id) co_return false;
-  }
-  co_return true;
+  co_return !AnySegment(*read, range, [&](const SegmentState& st) {
+    return st.status == SeatStatus::kHeld && st.hold_id == hold_id;
+  });
 }
 
 asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::BookSeat(TripRef trip, std::string seat_id, SegmentRange range,
@@ -605,11 +613,7 @@ asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::UnbookSeat(TripRef trip, std
   absl::StatusOr<std::vector<std::optional<SegmentState>>> read =
       co_await ReadSeatSerial(trip, seat_id, range.last + 1);
   if (!read.ok()) co_return read.status();
-  for (int s = range.first; s <= range.last; ++s) {
-    const std::optional<SegmentState>& st = (*read)[static_cast<size_t>(s)];
-    if (st.has_value() && st->booking_id == booking_id) co_return false;
-  }
-  co_return true;
+  co_return !AnySegment(*read, range, [&](const SegmentState& st) { return st.booking_id == booking_id; });
 }
 
 asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::SetBlocked(TripRef trip, std::string seat_id, int segment_count,
