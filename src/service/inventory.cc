@@ -343,7 +343,8 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldSeats(cons
     }
   }
 
-  absl::StatusOr<v1::HoldSeatsResponse> answer = co_await HoldInDatabase(r, *snapshot, *range, request_key);
+  absl::StatusOr<v1::HoldSeatsResponse> answer =
+      co_await HoldInDatabase(r, *snapshot, *range, request_key, seats, duration);
 
   if (locked) {
     std::vector<cache::Marker> markers;
@@ -361,12 +362,9 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldSeats(cons
 
 asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldInDatabase(
     const v1::HoldSeatsRequest& r, const domain::TripSnapshot& snapshot, SegmentRange range,
-    const std::string& request_key) {
+    const std::string& request_key, const std::vector<std::string>& seats, int64_t duration) {
   const storage::TripRef trip{r.organization_id(), r.trip_id()};
-  const std::vector<std::string> seats(r.seat_ids().begin(), r.seat_ids().end());
   const int64_t now = clock_();
-  const int64_t duration = r.hold_duration_seconds() == 0 ? options_.hold_ttl_default.count()
-                                                          : r.hold_duration_seconds();
   storage::HoldRecord hold;
   hold.hold_id = cql::Uuid::Random().ToString();
   hold.organization_id = r.organization_id();

@@ -89,7 +89,9 @@ class Inventory {
   asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> HoldInDatabase(const v1::HoldSeatsRequest& request,
                                                                         const domain::TripSnapshot& snapshot,
                                                                         domain::SegmentRange range,
-                                                                        const std::string& request_key);
+                                                                        const std::string& request_key,
+                                                                        const std::vector<std::string>& seats,
+                                                                        int64_t duration_seconds);
   void AfterChange(const storage::TripRef& trip) { cache_.Invalidate(trip); }
   // Logs, at most every 10 s, that the edge was skipped and why.
   void WarnEdgeSkipped(const absl::Status& why);
