@@ -58,4 +58,22 @@ JourneyStatus StatusOver(std::span<const SegmentState> segments, SegmentRange ra
   return out;
 }
 
+bool TakenForUser(std::span<const SegmentState> segments, SegmentRange range, std::string_view user_id,
+                  int64_t now_ms) {
+  for (int i = range.first; i <= range.last; ++i) {
+    const SegmentState& s = segments[static_cast<size_t>(i)];
+    switch (EffectiveStatus(s, now_ms)) {
+      case SeatStatus::kBooked:
+      case SeatStatus::kBlocked:
+        return true;
+      case SeatStatus::kHeld:
+        if (s.user_id != user_id) return true;
+        break;
+      case SeatStatus::kAvailable:
+        break;
+    }
+  }
+  return false;
+}
+
 }  // namespace inventory::domain

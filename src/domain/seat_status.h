@@ -27,6 +27,7 @@ struct SegmentState {
   std::string hold_id;     // set when held
   std::string booking_id;  // set when booked
   int64_t expires_at_ms = 0;  // hold expiry, unix milliseconds
+  std::string user_id;     // the holder (or buyer), when held or booked
 
   bool operator==(const SegmentState&) const = default;
 };
@@ -43,5 +44,12 @@ struct JourneyStatus {
 // Status of a seat over `range`. `segments` holds the seat's state for every
 // segment of the trip, indexed by segment. REQUIRES: range within segments.
 JourneyStatus StatusOver(std::span<const SegmentState> segments, SegmentRange range, int64_t now_ms);
+
+// Whether `user_id` is sure to be refused a hold of this seat over `range`
+// at `now_ms`: booked or blocked on a segment, or held by another user. A
+// live hold of the same user does not count: it may be this request's earlier
+// self, which the database gives back. REQUIRES: range within segments.
+bool TakenForUser(std::span<const SegmentState> segments, SegmentRange range, std::string_view user_id,
+                  int64_t now_ms);
 
 }  // namespace inventory::domain

@@ -9,10 +9,10 @@ namespace {
 
 constexpr int64_t kNow = 1'000'000;
 
-SegmentState Held(int64_t expires) { return {SeatStatus::kHeld, "h1", "", expires}; }
+SegmentState Held(int64_t expires) { return {SeatStatus::kHeld, "h1", "", expires, ""}; }
 SegmentState Free() { return {}; }
-SegmentState Booked() { return {SeatStatus::kBooked, "", "b1", 0}; }
-SegmentState Blocked() { return {SeatStatus::kBlocked, "", "", 0}; }
+SegmentState Booked() { return {SeatStatus::kBooked, "", "b1", 0, ""}; }
+SegmentState Blocked() { return {SeatStatus::kBlocked, "", "", 0, ""}; }
 
 TEST(SeatStatusTest, ExpiredHoldIsAvailable) {
   EXPECT_EQ(EffectiveStatus(Held(kNow + 1), kNow), SeatStatus::kHeld);
@@ -43,6 +43,23 @@ TEST(SeatStatusTest, NamesRoundTrip) {
   }
   EXPECT_EQ(StatusFromName(""), SeatStatus::kAvailable);
   EXPECT_EQ(StatusFromName("garbage"), SeatStatus::kAvailable);
+}
+
+TEST(SeatStatusTest, TakenForUserRefusesOthersHoldsBookingsAndBlocksOnTheJourneyOnly) {
+  SegmentState mine = Held(kNow + 1000);
+  mine.user_id = "ann";
+  SegmentState theirs = Held(kNow + 1000);
+  theirs.user_id = "bob";
+  SegmentState expired = Held(kNow);
+  expired.user_id = "bob";
+  std::vector<SegmentState> seat = {theirs, Free(), mine, expired, Booked(), Blocked()};
+  EXPECT_TRUE(TakenForUser(seat, {0, 0}, "ann", kNow));
+  EXPECT_FALSE(TakenForUser(seat, {0, 0}, "bob", kNow));
+  EXPECT_FALSE(TakenForUser(seat, {1, 3}, "ann", kNow));  // own hold and an expired one
+  EXPECT_TRUE(TakenForUser(seat, {2, 2}, "bob", kNow));
+  EXPECT_TRUE(TakenForUser(seat, {3, 4}, "ann", kNow));
+  EXPECT_TRUE(TakenForUser(seat, {5, 5}, "ann", kNow));
+  EXPECT_FALSE(TakenForUser(seat, {1, 1}, "", kNow));
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 // state on every segment. Seat maps and availability checks are answered
 // from one snapshot, so they always agree with each other.
 //
-// Immutable once built; share it as std::shared_ptr<const TripSnapshot>
-// across threads.
+// Built by the store; afterwards only the snapshot cache changes it, on its
+// own thread (see service::SnapshotCache).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +23,9 @@ struct TripSnapshot {
   // states[seat][segment], for every seat of trip.seats and every segment.
   std::vector<std::vector<SegmentState>> states;
   int64_t loaded_at_ms = 0;  // when the database was read
+  // Bumped each time this instance applies one of its own changes to the
+  // snapshot in place (see service::SnapshotCache::Update).
+  uint64_t version = 0;
 
   // Index of a seat in trip.seats, or -1.
   int SeatIndex(std::string_view seat_id) const;

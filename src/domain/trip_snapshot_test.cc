@@ -31,7 +31,7 @@ TEST(TripSnapshotTest, AllFree) {
 
 TEST(TripSnapshotTest, SeatBookedOnOneSegmentIsFreeOnTheOther) {
   TripSnapshot s = ThreeSeatsTwoSegments();
-  s.states[1][0] = {SeatStatus::kBooked, "", "b", 0};
+  s.states[1][0] = {SeatStatus::kBooked, "", "b", 0, ""};
   EXPECT_EQ(ComputeAvailability(s, {0, 1}, "", 1, kNow).available, 2);
   EXPECT_EQ(ComputeAvailability(s, {1, 1}, "", 1, kNow).available, 3);
   EXPECT_EQ(ComputeAvailability(s, {1, 1}, "", 1, kNow).cheapest_price_paisa, 500);
@@ -39,7 +39,7 @@ TEST(TripSnapshotTest, SeatBookedOnOneSegmentIsFreeOnTheOther) {
 
 TEST(TripSnapshotTest, ClassFilterPassengersAndExpiredHolds) {
   TripSnapshot s = ThreeSeatsTwoSegments();
-  s.states[2][1] = {SeatStatus::kHeld, "h", "", kNow + 1000};
+  s.states[2][1] = {SeatStatus::kHeld, "h", "", kNow + 1000, ""};
   Availability business = ComputeAvailability(s, {0, 1}, "business", 1, kNow);
   EXPECT_EQ(business.available, 0);
   EXPECT_FALSE(business.is_available);

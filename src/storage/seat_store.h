@@ -119,7 +119,7 @@ class SeatStore {
 
   // The whole trip: definition plus every seat's state on every segment.
   // NOT_FOUND for an unknown (or not fully loaded) trip.
-  virtual asio::awaitable<absl::StatusOr<std::shared_ptr<const domain::TripSnapshot>>> LoadSnapshot(TripRef trip) = 0;
+  virtual asio::awaitable<absl::StatusOr<std::shared_ptr<domain::TripSnapshot>>> LoadSnapshot(TripRef trip) = 0;
 
   // --- Seats: each call is one conditional write of one seat's partition ---
 

@@ -80,6 +80,7 @@ SegmentState StateOf(const cql::Row& row) {
   s.hold_id = Str(row, "hold_id");
   s.booking_id = Str(row, "booking_id");
   s.expires_at_ms = TimeMs(row, "expires_at");
+  s.user_id = Str(row, "user_id");
   return s;
 }
 
@@ -281,20 +282,63 @@ asio::awaitable<absl::Status> CqlSeatStore::Prepare() {
   co_return absl::OkStatus();
 }
 
+std::string_view DbOpName(DbOp op) {
+  switch (op) {
+    case DbOp::kRead:
+      return "read";
+    case DbOp::kSerialRead:
+      return "serial_read";
+    case DbOp::kWrite:
+      return "write";
+    case DbOp::kLwt:
+      return "lwt";
+  }
+  return "unknown";
+}
+
+std::string_view DbTableName(DbTable table) {
+  switch (table) {
+    case DbTable::kTrips:
+      return "trips";
+    case DbTable::kTripSeats:
+      return "trip_seats";
+    case DbTable::kSeatSegments:
+      return "seat_segments";
+    case DbTable::kUserLedger:
+      return "user_ledger";
+    case DbTable::kWaitlist:
+      return "waitlist";
+  }
+  return "unknown";
+}
+
+uint64_t StoreCounters::Of(DbOp op) const {
+  uint64_t n = 0;
+  for (uint64_t v : sent[static_cast<size_t>(op)]) n += v;
+  return n;
+}
+
+uint64_t StoreCounters::Total() const {
+  uint64_t n = 0;
+  for (int op = 0; op < kDbOpCount; ++op) n += Of(static_cast<DbOp>(op));
+  return n;
+}
+
 asio::awaitable<absl::StatusOr<cql::Result>> CqlSeatStore::Run(const cql::PreparedStatement& statement,
-                                                              std::vector<cql::Value> values, bool serial_read) {
+                                                              std::vector<cql::Value> values, DbOp op,
+                                                              DbTable table) {
   cql::QueryOptions q;
-  q.consistency = serial_read ? options_.serial_consistency : options_.consistency;
+  q.consistency = op == DbOp::kSerialRead ? options_.serial_consistency : options_.consistency;
   q.serial_consistency = options_.serial_consistency;
-  ++(serial_read ? counters_.reads : counters_.writes);
+  counters_.Add(op, table);
   co_return co_await session_.Execute(statement, std::move(values), q);
 }
 
-asio::awaitable<absl::StatusOr<cql::Result>> CqlSeatStore::Conditional(const cql::Batch& batch) {
+asio::awaitable<absl::StatusOr<cql::Result>> CqlSeatStore::Conditional(const cql::Batch& batch, DbTable table) {
   cql::QueryOptions q;
   q.consistency = options_.consistency;
   q.serial_consistency = options_.serial_consistency;
-  ++counters_.lwt;
+  counters_.Add(DbOp::kLwt, table);
   co_return co_await session_.ExecuteBatch(batch, q);
 }
 
@@ -302,7 +346,7 @@ asio::awaitable<absl::StatusOr<std::optional<bool>>> CqlSeatStore::SeatBatch(
     const cql::PreparedStatement& statement, SegmentRange range, std::function<std::vector<cql::Value>(int)> row) {
   cql::Batch batch(cql::BatchType::kUnlogged);
   for (int s = range.first; s <= range.last; ++s) batch.Add(statement, row(s));
-  absl::StatusOr<cql::Result> result = co_await Conditional(batch);
+  absl::StatusOr<cql::Result> result = co_await Conditional(batch, DbTable::kSeatSegments);
   if (!result.ok()) {
     if (Ambiguous(result.status())) co_return std::optional<bool>();
     co_return result.status();
@@ -337,8 +381,7 @@ asio::awaitable<absl::StatusOr<CreateTripOutcome>> CqlSeatStore::CreateTrip(cons
                                     hash,
                                     init_ts,
                                     Ms(now_ms)};
-  ++counters_.lwt;
-  absl::StatusOr<cql::Result> inserted = co_await Run(st_->insert_trip, std::move(values), false);
+  absl::StatusOr<cql::Result> inserted = co_await Run(st_->insert_trip, std::move(values), DbOp::kLwt, DbTable::kTrips);
   if (!inserted.ok()) co_return inserted.status();
   absl::StatusOr<bool> applied = inserted->Applied();
   if (!applied.ok()) co_return applied.status();
@@ -369,6 +412,7 @@ asio::awaitable<absl::StatusOr<CreateTripOutcome>> CqlSeatStore::CreateTrip(cons
     }
   }
   if (!layout.empty()) batches.push_back(std::move(layout));
+  const size_t layout_batches = batches.size();
   for (const domain::SeatDefinition& s : trip.seats) {
     cql::Batch seat(cql::BatchType::kUnlogged);
     for (const domain::SegmentDefinition& seg : trip.segments) {
@@ -382,22 +426,24 @@ asio::awaitable<absl::StatusOr<CreateTripOutcome>> CqlSeatStore::CreateTrip(cons
     const size_t end = std::min(batches.size(), begin + static_cast<size_t>(options_.load_parallelism));
     std::vector<asio::awaitable<absl::StatusOr<cql::Result>>> wave;
     for (size_t i = begin; i < end; ++i) wave.push_back(session_.ExecuteBatch(batches[i], q));
-    counters_.writes += end - begin;
+    for (size_t i = begin; i < end; ++i) {
+      counters_.Add(DbOp::kWrite, i < layout_batches ? DbTable::kTripSeats : DbTable::kSeatSegments);
+    }
     std::vector<absl::StatusOr<cql::Result>> results = co_await Gather(std::move(wave));
     for (absl::StatusOr<cql::Result>& r : results) {
       if (!r.ok()) co_return r.status();
     }
   }
   std::vector<cql::Value> key = {trip.organization_id, trip.trip_id};
-  absl::StatusOr<cql::Result> ready = co_await Run(st_->mark_ready, std::move(key), false);
+  absl::StatusOr<cql::Result> ready = co_await Run(st_->mark_ready, std::move(key), DbOp::kWrite, DbTable::kTrips);
   if (!ready.ok()) co_return ready.status();
   co_return outcome;
 }
 
-asio::awaitable<absl::StatusOr<std::shared_ptr<const domain::TripSnapshot>>> CqlSeatStore::LoadSnapshot(
+asio::awaitable<absl::StatusOr<std::shared_ptr<domain::TripSnapshot>>> CqlSeatStore::LoadSnapshot(
     TripRef ref) {
   std::vector<cql::Value> key = {ref.organization_id, ref.trip_id};
-  absl::StatusOr<cql::Result> trip_rows = co_await Run(st_->select_trip, key, false);
+  absl::StatusOr<cql::Result> trip_rows = co_await Run(st_->select_trip, key, DbOp::kRead, DbTable::kTrips);
   if (!trip_rows.ok()) co_return trip_rows.status();
   if (trip_rows->row_count() == 0) co_return absl::NotFoundError(absl::StrCat("trip '", ref.trip_id, "' not found"));
   const cql::Row t = trip_rows->row(0);
@@ -420,7 +466,7 @@ asio::awaitable<absl::StatusOr<std::shared_ptr<const domain::TripSnapshot>>> Cql
                              i < departures.size() ? departures[i] : 0, i < arrivals.size() ? arrivals[i] : 0});
   }
 
-  absl::StatusOr<cql::Result> layout = co_await Run(st_->select_layout, key, false);
+  absl::StatusOr<cql::Result> layout = co_await Run(st_->select_layout, key, DbOp::kRead, DbTable::kTripSeats);
   if (!layout.ok()) co_return layout.status();
   for (size_t i = 0; i < layout->row_count(); ++i) {
     const cql::Row r = layout->row(i);
@@ -451,7 +497,7 @@ asio::awaitable<absl::StatusOr<std::shared_ptr<const domain::TripSnapshot>>> Cql
     std::vector<cql::Value> ids;
     for (size_t i = begin; i < end; ++i) ids.emplace_back(trip.seats[i].seat_id);
     std::vector<cql::Value> values = {ref.organization_id, ref.trip_id, cql::Value::List(std::move(ids))};
-    absl::StatusOr<cql::Result> rows = co_await Run(st_->select_segments_in, std::move(values), false);
+    absl::StatusOr<cql::Result> rows = co_await Run(st_->select_segments_in, std::move(values), DbOp::kRead, DbTable::kSeatSegments);
     if (!rows.ok()) co_return rows.status();
     for (size_t i = 0; i < rows->row_count(); ++i) {
       const cql::Row r = rows->row(i);
@@ -467,7 +513,7 @@ asio::awaitable<absl::StatusOr<std::shared_ptr<const domain::TripSnapshot>>> Cql
       if (!seen[i][j]) snapshot->states[i][j].status = SeatStatus::kBlocked;
     }
   }
-  co_return std::shared_ptr<const domain::TripSnapshot>(std::move(snapshot));
+  co_return std::shared_ptr<domain::TripSnapshot>(std::move(snapshot));
 }
 
 // --- Seats ---
@@ -475,7 +521,7 @@ asio::awaitable<absl::StatusOr<std::shared_ptr<const domain::TripSnapshot>>> Cql
 asio::awaitable<absl::StatusOr<std::vector<std::optional<SegmentState>>>> CqlSeatStore::ReadSeatSerial(
     const TripRef& trip, const std::string& seat_id, int segment_count) {
   std::vector<cql::Value> key = {trip.organization_id, trip.trip_id, seat_id};
-  absl::StatusOr<cql::Result> rows = co_await Run(st_->select_seat, std::move(key), true);
+  absl::StatusOr<cql::Result> rows = co_await Run(st_->select_seat, std::move(key), DbOp::kSerialRead, DbTable::kSeatSegments);
   if (!rows.ok()) co_return rows.status();
   std::vector<std::optional<SegmentState>> out(static_cast<size_t>(segment_count));
   for (size_t i = 0; i < rows->row_count(); ++i) {
@@ -506,14 +552,17 @@ asio::awaitable<absl::StatusOr<SeatClaim>> CqlSeatStore::HoldSeat(TripRef trip, 
       SeatClaim claim;
       std::vector<SegmentState> known;
       for (const std::optional<SegmentState>& st : view) {
-        known.push_back(st.value_or(SegmentState{SeatStatus::kBlocked, "", "", 0}));
+        known.push_back(st.value_or(SegmentState{SeatStatus::kBlocked, "", "", 0, ""}));
       }
       domain::JourneyStatus js = domain::StatusOver(known, range, now);
       claim.blocking = js.status;
       claim.holder_expires_at_ms = js.hold_expires_at_ms;
       for (int s = range.first; s <= range.last; ++s) {
         const SegmentState& st = known[static_cast<size_t>(s)];
-        if (domain::EffectiveStatus(st, now) == SeatStatus::kHeld) claim.holder_hold_id = st.hold_id;
+        if (domain::EffectiveStatus(st, now) == SeatStatus::kHeld) {
+          claim.holder_hold_id = st.hold_id;
+          claim.holder_user_id = st.user_id;
+        }
       }
       co_return claim;
     }
@@ -528,7 +577,7 @@ asio::awaitable<absl::StatusOr<SeatClaim>> CqlSeatStore::HoldSeat(TripRef trip, 
                   {hold_id, user_id, Ms(expires_at_ms), Ms(now), trip.organization_id, trip.trip_id, seat_id, s});
       }
     }
-    absl::StatusOr<cql::Result> result = co_await Conditional(batch);
+    absl::StatusOr<cql::Result> result = co_await Conditional(batch, DbTable::kSeatSegments);
     if (!result.ok() && !Ambiguous(result.status())) co_return result.status();
     if (result.ok()) {
       absl::StatusOr<bool> applied = result->Applied();
@@ -641,7 +690,7 @@ asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::SetBlocked(TripRef trip, std
       }
     }
     if (batch.empty()) co_return false;
-    absl::StatusOr<cql::Result> result = co_await Conditional(batch);
+    absl::StatusOr<cql::Result> result = co_await Conditional(batch, DbTable::kSeatSegments);
     if (result.ok()) {
       absl::StatusOr<bool> applied = result->Applied();
       if (!applied.ok() || *applied) co_return applied;
@@ -663,7 +712,8 @@ asio::awaitable<absl::StatusOr<SlotOutcome>> CqlSeatStore::ClaimSlotAndRecordHol
     // Plan from a read; the conditional batch below is the check. The first
     // read is plain, a retry reads at SERIAL.
     std::vector<cql::Value> key = {hold.organization_id, hold.user_id, cql::Value::List(entries)};
-    absl::StatusOr<cql::Result> slots = co_await Run(st_->select_slots, std::move(key), attempt > 0);
+    absl::StatusOr<cql::Result> slots = co_await Run(st_->select_slots, std::move(key), attempt > 0 ? DbOp::kSerialRead : DbOp::kRead,
+                                                           DbTable::kUserLedger);
     if (!slots.ok()) co_return slots.status();
     const int64_t now = NowMs();
     int chosen = -1;
@@ -701,7 +751,7 @@ asio::awaitable<absl::StatusOr<SlotOutcome>> CqlSeatStore::ClaimSlotAndRecordHol
                                  hold.request_key, TextList(hold.seat_ids), hold.range.first, hold.range.last,
                                  static_cast<int32_t>(chosen), Ms(hold.created_at_ms), Ms(hold.expires_at_ms),
                                  Ms(now)});
-    absl::StatusOr<cql::Result> result = co_await Conditional(batch);
+    absl::StatusOr<cql::Result> result = co_await Conditional(batch, DbTable::kUserLedger);
     if (result.ok()) {
       absl::StatusOr<bool> applied = result->Applied();
       if (!applied.ok()) co_return applied.status();
@@ -719,7 +769,7 @@ asio::awaitable<absl::StatusOr<std::optional<HoldRecord>>> CqlSeatStore::GetHold
                                                                                  std::string user_id,
                                                                                  std::string hold_id) {
   std::vector<cql::Value> key = {organization_id, user_id, HoldEntry(hold_id)};
-  absl::StatusOr<cql::Result> rows = co_await Run(st_->select_entry, std::move(key), false);
+  absl::StatusOr<cql::Result> rows = co_await Run(st_->select_entry, std::move(key), DbOp::kRead, DbTable::kUserLedger);
   if (!rows.ok()) co_return rows.status();
   if (rows->row_count() == 0) co_return std::optional<HoldRecord>();
   const cql::Row r = rows->row(0);
@@ -748,7 +798,7 @@ asio::awaitable<absl::Status> CqlSeatStore::FinishHold(HoldRecord hold, HoldReco
   batch.Add(st_->free_slot, {Ms(now), hold.organization_id, hold.user_id, SlotEntry(hold.slot), hold.hold_id});
   batch.Add(st_->update_hold_state, {std::string(HoldStateName(state)), booking_id, Ms(now), hold.organization_id,
                                      hold.user_id, HoldEntry(hold.hold_id)});
-  absl::StatusOr<cql::Result> result = co_await Conditional(batch);
+  absl::StatusOr<cql::Result> result = co_await Conditional(batch, DbTable::kUserLedger);
   if (result.ok()) {
     absl::StatusOr<bool> applied = result->Applied();
     if (applied.ok() && *applied) co_return absl::OkStatus();
@@ -759,7 +809,7 @@ asio::awaitable<absl::Status> CqlSeatStore::FinishHold(HoldRecord hold, HoldReco
   // outcome is unknown: the state update alone is idempotent.
   std::vector<cql::Value> values = {std::string(HoldStateName(state)), booking_id, Ms(now), hold.organization_id,
                                     hold.user_id, HoldEntry(hold.hold_id)};
-  absl::StatusOr<cql::Result> update = co_await Run(st_->update_hold_state, std::move(values), false);
+  absl::StatusOr<cql::Result> update = co_await Run(st_->update_hold_state, std::move(values), DbOp::kWrite, DbTable::kUserLedger);
   co_return update.status();
 }
 
@@ -788,8 +838,8 @@ asio::awaitable<absl::StatusOr<BookingRecord>> CqlSeatStore::CreateBooking(Booki
                                     b.range.last,
                                     Ms(b.created_at_ms),
                                     Ms(NowMs())};
-  ++counters_.lwt;
-  absl::StatusOr<cql::Result> result = co_await Run(st_->insert_booking, std::move(values), false);
+  absl::StatusOr<cql::Result> result =
+      co_await Run(st_->insert_booking, std::move(values), DbOp::kLwt, DbTable::kUserLedger);
   if (!result.ok() && !Ambiguous(result.status())) co_return result.status();
   if (result.ok()) {
     absl::StatusOr<bool> applied = result->Applied();
@@ -806,7 +856,7 @@ asio::awaitable<absl::StatusOr<std::optional<BookingRecord>>> CqlSeatStore::GetB
                                                                                        std::string user_id,
                                                                                        std::string booking_id) {
   std::vector<cql::Value> key = {organization_id, user_id, BookingEntry(booking_id)};
-  absl::StatusOr<cql::Result> rows = co_await Run(st_->select_entry, std::move(key), true);
+  absl::StatusOr<cql::Result> rows = co_await Run(st_->select_entry, std::move(key), DbOp::kSerialRead, DbTable::kUserLedger);
   if (!rows.ok()) co_return rows.status();
   if (rows->row_count() == 0 || Str(rows->row(0), "kind") != "booking") co_return std::optional<BookingRecord>();
   co_return std::optional<BookingRecord>(BookingFromRow(rows->row(0), organization_id, user_id));
@@ -815,7 +865,7 @@ asio::awaitable<absl::StatusOr<std::optional<BookingRecord>>> CqlSeatStore::GetB
 asio::awaitable<absl::Status> CqlSeatStore::SetBookingState(BookingRecord b, BookingRecord::State state) {
   std::vector<cql::Value> values = {std::string(BookingStateName(state)), Ms(NowMs()), b.organization_id, b.user_id,
                                     BookingEntry(b.booking_id)};
-  absl::StatusOr<cql::Result> r = co_await Run(st_->update_booking_state, std::move(values), false);
+  absl::StatusOr<cql::Result> r = co_await Run(st_->update_booking_state, std::move(values), DbOp::kWrite, DbTable::kUserLedger);
   co_return r.status();
 }
 
@@ -823,7 +873,7 @@ asio::awaitable<absl::Status> CqlSeatStore::SetBookingState(BookingRecord b, Boo
 
 asio::awaitable<absl::StatusOr<int>> CqlSeatStore::Position(const WaitlistEntry& entry) {
   std::vector<cql::Value> key = {entry.organization_id, entry.trip_id, entry.seat_class};
-  absl::StatusOr<cql::Result> rows = co_await Run(st_->wl_queue, std::move(key), false);
+  absl::StatusOr<cql::Result> rows = co_await Run(st_->wl_queue, std::move(key), DbOp::kRead, DbTable::kWaitlist);
   if (!rows.ok()) co_return rows.status();
   int position = 0;
   for (size_t i = 0; i < rows->row_count(); ++i) {
@@ -842,8 +892,8 @@ asio::awaitable<absl::StatusOr<WaitlistEntry>> CqlSeatStore::JoinWaitlist(Waitli
   entry.status = "pending";
   std::vector<cql::Value> values = {entry.user_id,         entry.organization_id, entry.trip_id, entry.seat_class, id,
                                     entry.requested_seats, Ms(entry.created_at_ms)};
-  ++counters_.lwt;
-  absl::StatusOr<cql::Result> inserted = co_await Run(st_->wl_user_insert, std::move(values), false);
+  absl::StatusOr<cql::Result> inserted =
+      co_await Run(st_->wl_user_insert, std::move(values), DbOp::kLwt, DbTable::kWaitlist);
   if (!inserted.ok()) co_return inserted.status();
   absl::StatusOr<bool> applied = inserted->Applied();
   if (!applied.ok()) co_return applied.status();
@@ -862,7 +912,7 @@ asio::awaitable<absl::StatusOr<WaitlistEntry>> CqlSeatStore::JoinWaitlist(Waitli
   // interrupted first join is completed by the second.
   std::vector<cql::Value> queue = {entry.organization_id, entry.trip_id,   entry.seat_class,      entry_id,
                                    entry.user_id,         entry.requested_seats, entry.status, Ms(entry.created_at_ms)};
-  absl::StatusOr<cql::Result> queued = co_await Run(st_->wl_insert, std::move(queue), false);
+  absl::StatusOr<cql::Result> queued = co_await Run(st_->wl_insert, std::move(queue), DbOp::kWrite, DbTable::kWaitlist);
   if (!queued.ok()) co_return queued.status();
   absl::StatusOr<int> position = co_await Position(entry);
   if (!position.ok()) co_return position.status();
@@ -875,10 +925,10 @@ asio::awaitable<absl::StatusOr<std::vector<WaitlistEntry>>> CqlSeatStore::UserWa
   absl::StatusOr<cql::Result> rows;
   if (organization_id.empty()) {
     std::vector<cql::Value> key = {user_id};
-    rows = co_await Run(st_->wl_user_all, std::move(key), false);
+    rows = co_await Run(st_->wl_user_all, std::move(key), DbOp::kRead, DbTable::kWaitlist);
   } else {
     std::vector<cql::Value> key = {user_id, organization_id};
-    rows = co_await Run(st_->wl_user_org, std::move(key), false);
+    rows = co_await Run(st_->wl_user_org, std::move(key), DbOp::kRead, DbTable::kWaitlist);
   }
   if (!rows.ok()) co_return rows.status();
   std::vector<WaitlistEntry> out;

@@ -14,10 +14,13 @@
 // or strand); `Prepare()` must have succeeded before any other call.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "cql/consistency.h"
 #include "cql/prepared_statement.h"
@@ -42,11 +45,27 @@ struct CqlStoreOptions {
   int load_parallelism = 16;
 };
 
-// Counts of database operations, by kind; read by the metrics endpoint.
+// What one database request is: a plain read, a read at SERIAL consistency,
+// a plain write (or unconditional batch), or a lightweight transaction.
+enum class DbOp : uint8_t { kRead = 0, kSerialRead = 1, kWrite = 2, kLwt = 3 };
+inline constexpr int kDbOpCount = 4;
+// The table a request touches (the waitlist's two tables count as one).
+enum class DbTable : uint8_t { kTrips = 0, kTripSeats = 1, kSeatSegments = 2, kUserLedger = 3, kWaitlist = 4 };
+inline constexpr int kDbTableCount = 5;
+
+std::string_view DbOpName(DbOp op);        // "read", "serial_read", "write", "lwt"
+std::string_view DbTableName(DbTable table);  // the table's name
+
+// Exact counts of database requests sent, by kind and table; read by the
+// metrics endpoint. Requests are counted when sent, answered or not.
 struct StoreCounters {
-  uint64_t lwt = 0;
-  uint64_t writes = 0;
-  uint64_t reads = 0;
+  std::array<std::array<uint64_t, kDbTableCount>, kDbOpCount> sent{};
+
+  void Add(DbOp op, DbTable table) { ++sent[static_cast<size_t>(op)][static_cast<size_t>(table)]; }
+  uint64_t Of(DbOp op, DbTable table) const { return sent[static_cast<size_t>(op)][static_cast<size_t>(table)]; }
+  // Over every table.
+  uint64_t Of(DbOp op) const;
+  uint64_t Total() const;
 };
 
 class CqlSeatStore final : public SeatStore {
@@ -61,7 +80,7 @@ class CqlSeatStore final : public SeatStore {
   const StoreCounters& counters() const { return counters_; }
 
   asio::awaitable<absl::StatusOr<CreateTripOutcome>> CreateTrip(const domain::TripDefinition& trip) override;
-  asio::awaitable<absl::StatusOr<std::shared_ptr<const domain::TripSnapshot>>> LoadSnapshot(TripRef trip) override;
+  asio::awaitable<absl::StatusOr<std::shared_ptr<domain::TripSnapshot>>> LoadSnapshot(TripRef trip) override;
   asio::awaitable<absl::StatusOr<SeatClaim>> HoldSeat(TripRef trip, std::string seat_id, domain::SegmentRange range,
                                                       std::string hold_id, std::string user_id, int64_t expires_at_ms,
                                                       std::vector<domain::SegmentState> believed) override;
@@ -94,9 +113,9 @@ class CqlSeatStore final : public SeatStore {
   asio::awaitable<absl::StatusOr<std::vector<std::optional<domain::SegmentState>>>> ReadSeatSerial(
       const TripRef& trip, const std::string& seat_id, int segment_count);
   asio::awaitable<absl::StatusOr<cql::Result>> Run(const cql::PreparedStatement& statement,
-                                                   std::vector<cql::Value> values, bool serial_read);
+                                                   std::vector<cql::Value> values, DbOp op, DbTable table);
   // Executes a conditional batch (one LWT). REQUIRES: `batch` outlives the call.
-  asio::awaitable<absl::StatusOr<cql::Result>> Conditional(const cql::Batch& batch);
+  asio::awaitable<absl::StatusOr<cql::Result>> Conditional(const cql::Batch& batch, DbTable table);
   // One conditional batch of `statement` over the segments of `range` of a
   // seat, each row bound by `row(segment)`. Returns whether it applied, or
   // nullopt when the outcome is unknown (CAS or client timeout).

@@ -114,7 +114,11 @@ TEST_F(CqlSeatStoreTest, OverlappingHoldsConflictDisjointOnesDoNot) {
   EXPECT_TRUE(c->applied);
   // One LWT per hold attempt (the refused one settles by a SERIAL read),
   // plus the trip's insert.
-  EXPECT_EQ(store_->counters().lwt, 4u);
+  const StoreCounters& sent = store_->counters();
+  EXPECT_EQ(sent.Of(DbOp::kLwt), 4u);
+  EXPECT_EQ(sent.Of(DbOp::kLwt, DbTable::kSeatSegments), 3u);
+  EXPECT_EQ(sent.Of(DbOp::kLwt, DbTable::kTrips), 1u);
+  EXPECT_EQ(sent.Of(DbOp::kSerialRead, DbTable::kSeatSegments), 1u);
 }
 
 TEST_F(CqlSeatStoreTest, AFailedHoldLeavesNoPartialState) {
