@@ -3,6 +3,8 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 
+#include <chrono>
+
 namespace inventory::api {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
@@ -23,30 +25,53 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(code, std::string(status.message()));
 }
 
-template <typename Request, typename Response, typename Method>
-grpc::ServerUnaryReactor* InventoryService::Dispatch(Ctx* ctx, const Request* request, Response* response,
-                                                     Method method) {
+namespace {
+
+// How an OK answer ended: its success flag and reason, when it has them.
+template <typename Response>
+CallOutcome OutcomeOf(const Response& response) {
+  if constexpr (requires { response.success(); }) {
+    if (response.success()) return {CallOutcome::Kind::kSuccess, 0};
+    int reason = 0;
+    if constexpr (requires { response.reason(); }) reason = static_cast<int>(response.reason());
+    return {CallOutcome::Kind::kRefused, reason};
+  } else {
+    return {CallOutcome::Kind::kOk, 0};
+  }
+}
+
+}  // namespace
+
+template <typename Request, typename Response, typename Call>
+grpc::ServerUnaryReactor* InventoryService::Dispatch(Method method, Ctx* ctx, const Request* request,
+                                                     Response* response, Call call) {
+  const auto arrived = std::chrono::steady_clock::now();
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   // The request and response live until Finish(); the coroutine borrows them.
   asio::co_spawn(
       executor_,
-      [this, request, response, reactor, method]() -> asio::awaitable<void> {
-        absl::StatusOr<Response> result = co_await (inventory_.*method)(*request);
+      [this, method, arrived, request, response, reactor, call]() -> asio::awaitable<void> {
+        absl::StatusOr<Response> result = co_await (inventory_.*call)(*request);
+        grpc::Status status = grpc::Status::OK;
+        CallOutcome outcome{CallOutcome::Kind::kError, 0};
         if (result.ok()) {
           *response = std::move(*result);
-          reactor->Finish(grpc::Status::OK);
+          outcome = OutcomeOf(*response);
         } else {
-          reactor->Finish(ToGrpcStatus(result.status()));
+          status = ToGrpcStatus(result.status());
         }
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - arrived;
+        metrics_.Record(method, status.error_code(), outcome, took.count());
+        reactor->Finish(status);
       },
       asio::detached);
   return reactor;
 }
 
-#define INVENTORY_DISPATCH(Method, Req, Resp)                                                  \
-  grpc::ServerUnaryReactor* InventoryService::Method(Ctx* ctx, const v1::Req* request,         \
-                                                     v1::Resp* response) {                     \
-    return Dispatch(ctx, request, response, &service::Inventory::Method);                      \
+#define INVENTORY_DISPATCH(Name, Req, Resp)                                                   \
+  grpc::ServerUnaryReactor* InventoryService::Name(Ctx* ctx, const v1::Req* request,          \
+                                                   v1::Resp* response) {                      \
+    return Dispatch(api::Method::k##Name, ctx, request, response, &service::Inventory::Name); \
   }
 
 INVENTORY_DISPATCH(CheckAvailability, CheckAvailabilityRequest, CheckAvailabilityResponse)
@@ -63,7 +88,7 @@ INVENTORY_DISPATCH(CancelBooking, CancelBookingRequest, CancelBookingResponse)
 grpc::ServerUnaryReactor* InventoryService::InitializeTripInventory(Ctx* ctx,
                                                                     const v1::InitializeTripInventoryRequest* request,
                                                                     v1::InitializeTripInventoryResponse* response) {
-  return Dispatch(ctx, request, response, &service::Inventory::InitializeTrip);
+  return Dispatch(Method::kInitializeTripInventory, ctx, request, response, &service::Inventory::InitializeTrip);
 }
 
 #undef INVENTORY_DISPATCH

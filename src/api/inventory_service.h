@@ -9,6 +9,7 @@
 #include <asio/any_io_executor.hpp>
 
 #include "absl/status/status.h"
+#include "api/request_metrics.h"
 #include "inventory/v1/inventory.grpc.pb.h"
 #include "service/inventory.h"
 
@@ -21,9 +22,10 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 class InventoryService final : public inventory::v1::InventoryService::CallbackService {
  public:
-  // `inventory` must outlive the service; `executor` is the one it runs on.
-  InventoryService(service::Inventory& inventory, asio::any_io_executor executor)
-      : inventory_(inventory), executor_(std::move(executor)) {}
+  // `inventory` and `metrics` must outlive the service; `executor` is the
+  // one it runs on (metrics are recorded there too).
+  InventoryService(service::Inventory& inventory, RequestMetrics& metrics, asio::any_io_executor executor)
+      : inventory_(inventory), metrics_(metrics), executor_(std::move(executor)) {}
   InventoryService(const InventoryService&) = delete;
   InventoryService& operator=(const InventoryService&) = delete;
 
@@ -47,10 +49,11 @@ class InventoryService final : public inventory::v1::InventoryService::CallbackS
   grpc::ServerUnaryReactor* CancelBooking(Ctx*, const v1::CancelBookingRequest*, v1::CancelBookingResponse*) override;
 
  private:
-  template <typename Request, typename Response, typename Method>
-  grpc::ServerUnaryReactor* Dispatch(Ctx* ctx, const Request* request, Response* response, Method method);
+  template <typename Request, typename Response, typename Call>
+  grpc::ServerUnaryReactor* Dispatch(Method method, Ctx* ctx, const Request* request, Response* response, Call call);
 
   service::Inventory& inventory_;
+  RequestMetrics& metrics_;
   asio::any_io_executor executor_;
 };
 

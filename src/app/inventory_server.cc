@@ -6,15 +6,21 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
+
+#include <future>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cql/session.h"
 #include "redis/client.h"
+#include "app/metrics_page.h"
 #include "cache/redis/redis_edge_guard.h"
+#include "http/http_server.h"
+#include "metrics/exposition.h"
 #include "service/inventory.h"
 #include "storage/cql/cql_seat_store.h"
 #include "storage/cql/schema.h"
@@ -28,6 +34,15 @@ constexpr char kServiceName[] = "inventory.v1.InventoryService";
 template <typename Fn>
 auto RunOn(asio::io_context& io, Fn&& fn) {
   return asio::co_spawn(io, std::forward<Fn>(fn), asio::use_future).get();
+}
+
+// Runs the plain function `fn` on the io_context and waits for its result.
+template <typename Fn>
+auto RunSync(asio::io_context& io, Fn&& fn) {
+  std::packaged_task<decltype(fn())()> task(std::forward<Fn>(fn));
+  auto result = task.get_future();
+  asio::post(io, [&task] { task(); });
+  return result.get();
 }
 
 // Contact points as IP literals: names are resolved here, once, at start-up.
@@ -73,7 +88,43 @@ absl::Status InventoryServer::Start() {
   if (absl::Status s = ConnectDatabase(); !s.ok()) return s;
   ConnectRedis();
   if (absl::Status s = StartService(); !s.ok()) return s;
+  if (absl::Status s = StartHttp(); !s.ok()) return s;
   return StartGrpc();
+}
+
+absl::Status InventoryServer::StartHttp() {
+  http_ = std::make_unique<http::HttpServer>(io_.get_executor());
+  // Read on the io thread, which owns everything counted.
+  auto sources = [this] {
+    MetricsSources out;
+    out.requests = &request_metrics_;
+    out.inventory = inventory_.get();
+    out.database = &store_->counters();
+    out.redis = redis_->stats();
+    out.redis_connected = redis_->connected();
+    out.database_connections = db_->open_connections();
+    return out;
+  };
+  http_->Handle("/metrics", [sources] {
+    return http::Response{200, std::string(metrics::Exposition::kContentType), RenderMetrics(sources())};
+  });
+  http_->Handle("/health", [sources] {
+    return http::Response{200, "application/json", RenderHealth(sources())};
+  });
+  absl::Status listening = RunSync(io_, [&] {
+    absl::Status s = http_->Listen(config_.listen_address, config_.http_port);
+    if (s.ok()) http_->Start();
+    return s;
+  });
+  if (!listening.ok()) return listening;
+  http_port_ = http_->port();
+  spdlog::info("listener=http address={}:{} paths=/health,/metrics", config_.listen_address, http_port_);
+  return absl::OkStatus();
+}
+
+void InventoryServer::StopHttp() {
+  if (http_ == nullptr) return;
+  RunSync(io_, [this] { http_->Stop(); });
 }
 
 absl::Status InventoryServer::ConnectDatabase() {
@@ -145,13 +196,15 @@ absl::Status InventoryServer::StartService() {
   options.max_holds_per_user = config_.max_holds_per_user;
   options.seatmap_cache_ttl = config_.seatmap_cache_ttl;
   options.prelock = config_.prelock;
+  options.edge_short_circuit = config_.edge_short_circuit;
+  options.seatmap_cache = config_.seatmap_cache;
   if (config_.prelock) edge_ = std::make_unique<cache::RedisEdgeGuard>(*redis_);
   inventory_ = std::make_unique<service::Inventory>(*store_, edge_.get(), options, [] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
   });
-  service_ = std::make_unique<api::InventoryService>(*inventory_, io_.get_executor());
+  service_ = std::make_unique<api::InventoryService>(*inventory_, request_metrics_, io_.get_executor());
   return absl::OkStatus();
 }
 
@@ -184,6 +237,7 @@ void InventoryServer::Shutdown() {
     grpc_->Shutdown(std::chrono::system_clock::now() + config_.shutdown_grace);
     grpc_->Wait();
   }
+  if (http_ != nullptr && io_thread_.joinable()) StopHttp();
   if (redis_ != nullptr || db_ != nullptr) {
     RunOn(io_, [&]() -> asio::awaitable<void> {
       if (redis_ != nullptr) redis_->Close();
@@ -193,6 +247,7 @@ void InventoryServer::Shutdown() {
   work_.reset();
   io_.stop();
   if (io_thread_.joinable()) io_thread_.join();
+  http_.reset();
   service_.reset();
   inventory_.reset();
   edge_.reset();

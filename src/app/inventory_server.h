@@ -3,7 +3,8 @@
 // Start() connects to the database (retrying until `startup_timeout`),
 // applies schema migrations, connects Redis (a Redis that does not answer is
 // logged and tolerated: it only speeds things up), and starts the gRPC server
-// with the health service and server reflection. Shutdown() stops accepting,
+// with the health service and server reflection, and the HTTP listener
+// (GET /health, GET /metrics). Shutdown() stops accepting,
 // lets in-flight calls finish within the grace period, then closes the back
 // ends. This is the only code the tests do not link; they run the binary.
 #pragma once
@@ -18,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "api/inventory_service.h"
+#include "api/request_metrics.h"
 #include "config/config.h"
 
 namespace cql {
@@ -34,6 +36,9 @@ class Inventory;
 }
 namespace inventory::cache {
 class EdgeGuard;
+}
+namespace inventory::http {
+class HttpServer;
 }
 
 namespace inventory {
@@ -52,12 +57,15 @@ class InventoryServer {
   void Shutdown();
 
   int grpc_port() const { return grpc_port_; }
+  int http_port() const { return http_port_; }
 
  private:
   absl::Status ConnectDatabase();
   void ConnectRedis();
   absl::Status StartService();
   absl::Status StartGrpc();
+  absl::Status StartHttp();
+  void StopHttp();
 
   Config config_;
   asio::io_context io_;
@@ -68,9 +76,12 @@ class InventoryServer {
   std::unique_ptr<storage::CqlSeatStore> store_;
   std::unique_ptr<cache::EdgeGuard> edge_;
   std::unique_ptr<service::Inventory> inventory_;
+  api::RequestMetrics request_metrics_;
   std::unique_ptr<api::InventoryService> service_;
+  std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<grpc::Server> grpc_;
   int grpc_port_ = 0;
+  int http_port_ = 0;
   bool shut_down_ = false;
 };
 

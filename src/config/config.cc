@@ -134,11 +134,16 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
       ->envname("REDIS_TIMEOUT_MS");
   app.add_option("--prelock", c.prelock, "Redis pre-locks and taken-seat markers in front of the database (on/off)")
       ->envname("PRELOCK");
+  app.add_option("--edge-short-circuit", c.edge_short_circuit,
+                 "Refuse holds of seats known taken without a database round trip (on/off)")
+      ->envname("EDGE_SHORT_CIRCUIT");
   app.add_option("--hold-ttl", hold_ttl, "Default hold duration, seconds")->envname("HOLD_TTL_SECONDS");
   app.add_option("--hold-ttl-min", hold_ttl_min, "Shortest hold a request may ask for, seconds")->envname("HOLD_TTL_MIN_SECONDS");
   app.add_option("--hold-ttl-max", hold_ttl_max, "Longest hold a request may ask for, seconds")->envname("HOLD_TTL_MAX_SECONDS");
   app.add_option("--max-holds-per-user", c.max_holds_per_user, "Live holds one user may have per organisation")
       ->envname("MAX_HOLDS_PER_USER");
+  app.add_option("--seatmap-cache", c.seatmap_cache, "Seat-map snapshot cache (on/off; off: every read loads)")
+      ->envname("SEATMAP_CACHE");
   app.add_option("--seatmap-cache-ttl-ms", seatmap_ttl_ms, "Seat-map snapshot cache lifetime (0: no cache)")
       ->envname("SEATMAP_CACHE_TTL_MS");
   app.add_option("--shutdown-grace-seconds", grace, "How long in-flight calls may finish on SIGTERM")

@@ -47,6 +47,9 @@ struct Config {
   std::chrono::milliseconds redis_timeout{200};
   // Redis pre-locks and "taken" markers in front of the database (the edge).
   bool prelock = true;
+  // Refuse holds of seats known taken (in flight here, taken in the cached
+  // seat map, marked in Redis) without a database round trip.
+  bool edge_short_circuit = true;
 
   // Holds.
   std::chrono::seconds hold_ttl_default{600};
@@ -54,7 +57,8 @@ struct Config {
   std::chrono::seconds hold_ttl_max{3600};
   int max_holds_per_user = 2;
 
-  // Seat-map snapshot cache lifetime.
+  // Seat-map snapshot cache, and its lifetime.
+  bool seatmap_cache = true;
   std::chrono::milliseconds seatmap_cache_ttl{5000};
 
   // Process.

@@ -52,6 +52,11 @@ TEST_F(ConfigTest, EnvironmentOverridesDefaultAndFlagOverridesEnvironment) {
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_FALSE(parsed->config.prelock);
   EXPECT_TRUE(Parse({})->config.prelock);
+  EXPECT_TRUE(Parse({})->config.edge_short_circuit);
+  EXPECT_TRUE(Parse({})->config.seatmap_cache);
+  EXPECT_FALSE(Parse({"--edge-short-circuit", "off"})->config.edge_short_circuit);
+  EXPECT_FALSE(Parse({"--seatmap-cache=off"})->config.seatmap_cache);
+  EXPECT_FALSE(Parse({"--seatmap-cache", "maybe"}).ok());
 
   parsed = Parse({"--grpc-port", "9100"});
   ASSERT_TRUE(parsed.ok()) << parsed.status();

@@ -92,7 +92,7 @@ Inventory::Inventory(storage::SeatStore& store, cache::EdgeGuard* edge, Inventor
       edge_(edge),
       options_(std::move(options)),
       clock_(std::move(clock)),
-      cache_(store, options_.seatmap_cache_ttl) {}
+      cache_(store, options_.seatmap_cache_ttl, options_.seatmap_cache) {}
 
 void Inventory::WarnEdgeSkipped(const absl::Status& why) {
   const int64_t now = clock_();
@@ -278,9 +278,16 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldSeats(cons
                                                             ") or within [", options_.hold_ttl_min.count(), ", ",
                                                             options_.hold_ttl_max.count(), "]"));
   }
-  absl::StatusOr<SnapshotCache::SnapshotPtr> snap = co_await Snapshot(r.organization_id(), r.trip_id());
-  if (!snap.ok()) co_return snap.status();
-  SnapshotCache::SnapshotPtr snapshot = *snap;
+  // The trip's definition never changes and the seat states are only the
+  // first guess of the conditional writes: any cached snapshot will do, and
+  // a storm of holds does not reload the trip each time the cache expires.
+  SnapshotCache::Peeked cached = cache_.Peek({r.organization_id(), r.trip_id()});
+  if (cached.snapshot == nullptr) {
+    absl::StatusOr<SnapshotCache::SnapshotPtr> snap = co_await Snapshot(r.organization_id(), r.trip_id());
+    if (!snap.ok()) co_return snap.status();
+    cached = {*snap, true};
+  }
+  const SnapshotCache::SnapshotPtr snapshot = cached.snapshot;
   absl::StatusOr<SegmentRange> range =
       domain::ResolveJourney(snapshot->stations, r.from_station_id(), r.to_station_id());
   if (!range.ok()) co_return range.status();
@@ -289,27 +296,44 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldSeats(cons
   }
   const std::vector<std::string> seats(r.seat_ids().begin(), r.seat_ids().end());
   const std::string request_key = RequestKey(r, *range);
+  v1::HoldSeatsResponse out;
+
+  // The fresh seat map already shows some seat taken by someone else.
+  if (options_.edge_short_circuit && cached.fresh) {
+    const int64_t now = clock_();
+    std::vector<std::string> taken;
+    for (const std::string& seat : seats) {
+      const auto& states = snapshot->states[static_cast<size_t>(snapshot->SeatIndex(seat))];
+      if (domain::TakenForUser(states, *range, r.user_id(), now)) taken.push_back(seat);
+    }
+    if (!taken.empty()) {
+      ++stats_.seatmap_rejections;
+      Refuse(&out, v1::FAILURE_REASON_NOT_AVAILABLE, kNotAvailableText, taken);
+      co_return out;
+    }
+  }
 
   // L0: a request for any of these (seat, segment) cells is already in flight
   // on this instance.
   std::vector<std::string> cells;
-  std::vector<std::string> busy;
-  for (const std::string& seat : seats) {
-    bool seat_busy = false;
-    for (int s = range->first; s <= range->last; ++s) {
-      std::string key = CellKey(r.organization_id(), r.trip_id(), seat, s);
-      if (inflight_.count(key)) seat_busy = true;
-      cells.push_back(std::move(key));
+  if (options_.edge_short_circuit) {
+    std::vector<std::string> busy;
+    for (const std::string& seat : seats) {
+      bool seat_busy = false;
+      for (int s = range->first; s <= range->last; ++s) {
+        std::string key = CellKey(r.organization_id(), r.trip_id(), seat, s);
+        if (inflight_.count(key)) seat_busy = true;
+        cells.push_back(std::move(key));
+      }
+      if (seat_busy) busy.push_back(seat);
     }
-    if (seat_busy) busy.push_back(seat);
+    if (!busy.empty()) {
+      ++stats_.inflight_rejections;
+      Refuse(&out, v1::FAILURE_REASON_CONTENTION, kContentionText, busy);
+      co_return out;
+    }
+    for (const std::string& c : cells) inflight_.insert(c);
   }
-  v1::HoldSeatsResponse out;
-  if (!busy.empty()) {
-    ++stats_.inflight_rejections;
-    Refuse(&out, v1::FAILURE_REASON_CONTENTION, kContentionText, busy);
-    co_return out;
-  }
-  for (const std::string& c : cells) inflight_.insert(c);
   struct Leave {
     std::set<std::string>& set;
     const std::vector<std::string>& cells;
@@ -348,7 +372,7 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldSeats(cons
 
   if (locked) {
     std::vector<cache::Marker> markers;
-    if (answer.ok() && answer->success()) {
+    if (answer.ok() && answer->success() && options_.edge_short_circuit) {
       for (const cache::SeatSegment& c : edge_cells) {
         markers.push_back({c, false, r.user_id(), answer->hold_id(), answer->expires_at() * 1000});
       }
@@ -400,7 +424,13 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldInDatabase
       won.push_back(seats[i]);
     } else {
       lost.push_back(seats[i]);
-      if (!results[i]->holder_hold_id.empty()) holders.insert(results[i]->holder_hold_id);
+      // Only a hold of this very user can be this request's earlier self.
+      const std::string& holder_user = results[i]->holder_user_id;
+      if (!results[i]->holder_hold_id.empty() && (holder_user.empty() || holder_user == r.user_id())) {
+        holders.insert(results[i]->holder_hold_id);
+      } else {
+        holders.insert("");  // held by someone else, booked or blocked: not a retry
+      }
     }
   }
   auto release_won = [&]() -> asio::awaitable<void> {
@@ -413,7 +443,7 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldInDatabase
     if (!won.empty()) AfterChange(trip);
     if (!error.ok()) co_return error;
     // A retry of a request that already holds these seats gets its hold back.
-    if (holders.size() == 1 && lost.size() == seats.size()) {
+    if (holders.size() == 1 && !holders.begin()->empty() && lost.size() == seats.size()) {
       absl::StatusOr<std::optional<storage::HoldRecord>> first =
           co_await store_.GetHold(r.organization_id(), r.user_id(), *holders.begin());
       if (first.ok() && first->has_value() && (*first)->request_key == request_key &&
@@ -444,13 +474,31 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldInDatabase
     out.set_failure_reason(kLimitText);
     co_return out;
   }
-  AfterChange(trip);
+  AfterHold(hold);
   v1::HoldSeatsResponse out;
   out.set_success(true);
   out.set_hold_id(hold.hold_id);
   for (const std::string& s : seats) out.add_held_seat_ids(s);
   out.set_expires_at(Seconds(hold.expires_at_ms));
   co_return out;
+}
+
+void Inventory::AfterHold(const storage::HoldRecord& hold) {
+  cache_.Update({hold.organization_id, hold.trip_id}, [&hold](domain::TripSnapshot& snapshot) {
+    for (const std::string& seat : hold.seat_ids) {
+      const int index = snapshot.SeatIndex(seat);
+      if (index < 0) continue;
+      std::vector<domain::SegmentState>& states = snapshot.states[static_cast<size_t>(index)];
+      for (int s = hold.range.first; s <= hold.range.last && static_cast<size_t>(s) < states.size(); ++s) {
+        domain::SegmentState& st = states[static_cast<size_t>(s)];
+        st.status = SeatStatus::kHeld;
+        st.hold_id = hold.hold_id;
+        st.user_id = hold.user_id;
+        st.booking_id.clear();
+        st.expires_at_ms = hold.expires_at_ms;
+      }
+    }
+  });
 }
 
 asio::awaitable<absl::StatusOr<v1::ReleaseSeatsResponse>> Inventory::ReleaseSeats(const v1::ReleaseSeatsRequest& r) {

@@ -45,6 +45,12 @@ struct InventoryOptions {
   // How long a "booked" marker keeps refusing at the edge.
   std::chrono::milliseconds booked_marker_ttl{60000};
   bool prelock = true;
+  // Refuse, without a database round trip, holds of seats this instance
+  // knows are taken: in flight here (L0), taken in the fresh cached seat map,
+  // or marked taken in Redis. Off only to measure what it saves.
+  bool edge_short_circuit = true;
+  // The seat-map snapshot cache (off: every read loads from the database).
+  bool seatmap_cache = true;
 };
 
 // Exact counters for the metrics endpoint.
@@ -52,8 +58,10 @@ struct InventoryStats {
   uint64_t prelock_acquired = 0;
   uint64_t prelock_contended = 0;
   uint64_t prelock_skipped = 0;    // Redis down or slow: went straight to the LWT
-  uint64_t edge_rejections = 0;    // refused without a database round trip
-  uint64_t inflight_rejections = 0;  // refused in process (L0)
+  // Holds refused without a database round trip, by what refused them.
+  uint64_t edge_rejections = 0;      // a Redis "taken" marker
+  uint64_t seatmap_rejections = 0;   // the fresh cached seat map shows the seat taken
+  uint64_t inflight_rejections = 0;  // a hold of the seat is in flight here (L0)
 };
 
 class Inventory {
@@ -93,6 +101,8 @@ class Inventory {
                                                                         const std::vector<std::string>& seats,
                                                                         int64_t duration_seconds);
   void AfterChange(const storage::TripRef& trip) { cache_.Invalidate(trip); }
+  // Writes a hold this instance just made into the cached snapshot.
+  void AfterHold(const storage::HoldRecord& hold);
   // Logs, at most every 10 s, that the edge was skipped and why.
   void WarnEdgeSkipped(const absl::Status& why);
 

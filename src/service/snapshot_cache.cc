@@ -8,10 +8,28 @@
 
 namespace inventory::service {
 
-SnapshotCache::SnapshotCache(storage::SeatStore& store, std::chrono::milliseconds ttl) : store_(store), ttl_(ttl) {}
+SnapshotCache::SnapshotCache(storage::SeatStore& store, std::chrono::milliseconds ttl, bool enabled)
+    : store_(store), ttl_(ttl), enabled_(enabled) {}
 
 std::string SnapshotCache::Key(const storage::TripRef& trip) {
   return absl::StrCat(trip.organization_id.size(), ":", trip.organization_id, trip.trip_id);
+}
+
+SnapshotCache::Peeked SnapshotCache::Peek(const storage::TripRef& trip) const {
+  auto it = entries_.find(Key(trip));
+  if (it == entries_.end() || it->second.snapshot == nullptr) return {};
+  const bool fresh = std::chrono::steady_clock::now() - it->second.loaded_at < ttl_;
+  return {it->second.snapshot, fresh};
+}
+
+void SnapshotCache::Update(const storage::TripRef& trip,
+                           const std::function<void(domain::TripSnapshot&)>& change) {
+  auto it = entries_.find(Key(trip));
+  if (it == entries_.end()) return;
+  ++it->second.generation;
+  if (it->second.snapshot == nullptr) return;
+  change(*it->second.snapshot);
+  ++it->second.snapshot->version;
 }
 
 void SnapshotCache::Invalidate(const storage::TripRef& trip) {
@@ -22,6 +40,13 @@ void SnapshotCache::Invalidate(const storage::TripRef& trip) {
 }
 
 asio::awaitable<absl::StatusOr<SnapshotCache::SnapshotPtr>> SnapshotCache::Get(storage::TripRef trip) {
+  if (!enabled_) {
+    ++stats_.misses;
+    ++stats_.loads;
+    absl::StatusOr<std::shared_ptr<domain::TripSnapshot>> loaded = co_await store_.LoadSnapshot(std::move(trip));
+    if (!loaded.ok()) co_return loaded.status();
+    co_return SnapshotPtr(std::move(*loaded));
+  }
   const std::string key = Key(trip);
   Entry& entry = entries_[key];
   const auto now = std::chrono::steady_clock::now();
@@ -44,18 +69,18 @@ asio::awaitable<absl::StatusOr<SnapshotCache::SnapshotPtr>> SnapshotCache::Get(s
   entry.flight = flight;
   const uint64_t generation = entry.generation;
   ++stats_.loads;
-  absl::StatusOr<SnapshotPtr> loaded = co_await store_.LoadSnapshot(trip);
-  // `entry` may have moved? std::map nodes are stable; look it up anyway.
+  absl::StatusOr<std::shared_ptr<domain::TripSnapshot>> loaded = co_await store_.LoadSnapshot(trip);
+  // std::map nodes are stable, but the entry is looked up again for clarity.
   Entry& after = entries_[key];
   after.flight.reset();
   if (loaded.ok() && ttl_.count() > 0 && after.generation == generation) {
     after.snapshot = *loaded;
     after.loaded_at = std::chrono::steady_clock::now();
   }
-  flight->result = loaded;
+  flight->result = loaded.ok() ? absl::StatusOr<SnapshotPtr>(*loaded) : absl::StatusOr<SnapshotPtr>(loaded.status());
   flight->finished = true;
   flight->done.cancel();
-  co_return loaded;
+  co_return flight->result;
 }
 
 }  // namespace inventory::service

@@ -20,7 +20,7 @@ class SlowStore final : public storage::SeatStore {
   int loads = 0;
   bool fail = false;
 
-  asio::awaitable<absl::StatusOr<std::shared_ptr<const domain::TripSnapshot>>> LoadSnapshot(
+  asio::awaitable<absl::StatusOr<std::shared_ptr<domain::TripSnapshot>>> LoadSnapshot(
       storage::TripRef trip) override {
     ++loads;
     asio::steady_timer t(co_await asio::this_coro::executor, 20ms);
@@ -29,7 +29,7 @@ class SlowStore final : public storage::SeatStore {
     auto s = std::make_shared<domain::TripSnapshot>();
     s->trip.trip_id = trip.trip_id;
     s->loaded_at_ms = loads;
-    co_return std::shared_ptr<const domain::TripSnapshot>(std::move(s));
+    co_return std::shared_ptr<domain::TripSnapshot>(std::move(s));
   }
 
 #define UNUSED_METHOD(Ret, Name, ...) \
@@ -75,7 +75,7 @@ int Storm(asio::io_context& io, SnapshotCache& cache, int n) {
 TEST(SnapshotCacheTest, AStormCostsOneLoad) {
   asio::io_context io;
   SlowStore store;
-  SnapshotCache cache(store, 5000ms);
+  SnapshotCache cache(store, 5000ms, true);
   EXPECT_EQ(Storm(io, cache, 1000), 1000);
   EXPECT_EQ(store.loads, 1);
   EXPECT_EQ(cache.stats().loads, 1u);
@@ -88,7 +88,7 @@ TEST(SnapshotCacheTest, AStormCostsOneLoad) {
 TEST(SnapshotCacheTest, InvalidateForcesOneReload) {
   asio::io_context io;
   SlowStore store;
-  SnapshotCache cache(store, 5000ms);
+  SnapshotCache cache(store, 5000ms, true);
   Storm(io, cache, 10);
   cache.Invalidate({"org", "trip"});
   EXPECT_EQ(Storm(io, cache, 10), 10);
@@ -98,14 +98,14 @@ TEST(SnapshotCacheTest, InvalidateForcesOneReload) {
 TEST(SnapshotCacheTest, ExpiresAfterTtlAndZeroTtlNeverCaches) {
   asio::io_context io;
   SlowStore store;
-  SnapshotCache short_lived(store, 1ms);
+  SnapshotCache short_lived(store, 1ms, true);
   Storm(io, short_lived, 5);
   std::this_thread::sleep_for(5ms);
   Storm(io, short_lived, 5);
   EXPECT_EQ(store.loads, 2);
 
   SlowStore other;
-  SnapshotCache off(other, 0ms);
+  SnapshotCache off(other, 0ms, true);
   Storm(io, off, 1);
   Storm(io, off, 1);
   EXPECT_EQ(other.loads, 2);
@@ -115,11 +115,78 @@ TEST(SnapshotCacheTest, FailuresReachEveryWaiterAndAreNotCached) {
   asio::io_context io;
   SlowStore store;
   store.fail = true;
-  SnapshotCache cache(store, 5000ms);
+  SnapshotCache cache(store, 5000ms, true);
   EXPECT_EQ(Storm(io, cache, 50), 0);
   EXPECT_EQ(store.loads, 1);
   store.fail = false;
   EXPECT_EQ(Storm(io, cache, 5), 5);
+  EXPECT_EQ(store.loads, 2);
+}
+
+TEST(SnapshotCacheTest, DisabledLoadsForEveryRequestEvenConcurrentOnes) {
+  asio::io_context io;
+  SlowStore store;
+  SnapshotCache cache(store, 5000ms, false);
+  EXPECT_EQ(Storm(io, cache, 20), 20);
+  EXPECT_EQ(store.loads, 20);
+  EXPECT_EQ(cache.stats().loads, 20u);
+  EXPECT_EQ(cache.stats().hits, 0u);
+  EXPECT_EQ(cache.Peek({"org", "trip"}).snapshot, nullptr);
+}
+
+TEST(SnapshotCacheTest, PeekNeverLoadsAndTellsFreshness) {
+  asio::io_context io;
+  SlowStore store;
+  SnapshotCache cache(store, 20ms, true);
+  EXPECT_EQ(cache.Peek({"org", "trip"}).snapshot, nullptr);
+  Storm(io, cache, 1);
+  SnapshotCache::Peeked fresh = cache.Peek({"org", "trip"});
+  ASSERT_NE(fresh.snapshot, nullptr);
+  EXPECT_TRUE(fresh.fresh);
+  std::this_thread::sleep_for(30ms);
+  SnapshotCache::Peeked stale = cache.Peek({"org", "trip"});
+  EXPECT_EQ(stale.snapshot, fresh.snapshot);
+  EXPECT_FALSE(stale.fresh);
+  EXPECT_EQ(store.loads, 1);
+  EXPECT_EQ(cache.stats().hits + cache.stats().misses, 1u);
+}
+
+TEST(SnapshotCacheTest, UpdateChangesTheCachedSnapshotInPlaceWithoutReload) {
+  asio::io_context io;
+  SlowStore store;
+  SnapshotCache cache(store, 5000ms, true);
+  Storm(io, cache, 1);
+  SnapshotCache::SnapshotPtr before = cache.Peek({"org", "trip"}).snapshot;
+  cache.Update({"org", "trip"}, [](domain::TripSnapshot& s) { s.trip.vehicle_id = "changed"; });
+  SnapshotCache::SnapshotPtr after = cache.Peek({"org", "trip"}).snapshot;
+  EXPECT_EQ(after, before);
+  EXPECT_EQ(after->version, 1u);
+  EXPECT_EQ(after->trip.vehicle_id, "changed");
+  EXPECT_EQ(Storm(io, cache, 5), 5);
+  EXPECT_EQ(store.loads, 1);
+  // Updating an unknown trip does nothing.
+  cache.Update({"org", "other"}, [](domain::TripSnapshot&) { ADD_FAILURE() << "no snapshot to change"; });
+}
+
+TEST(SnapshotCacheTest, ALoadStartedBeforeAnUpdateIsNotKept) {
+  asio::io_context io;
+  SlowStore store;
+  SnapshotCache cache(store, 5000ms, true);
+  int answered = 0;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        storage::TripRef trip{"org", "trip"};
+        absl::StatusOr<SnapshotCache::SnapshotPtr> s = co_await cache.Get(std::move(trip));
+        if (s.ok()) ++answered;
+      },
+      asio::detached);
+  io.poll();  // the load is now in flight
+  cache.Update({"org", "trip"}, [](domain::TripSnapshot&) {});
+  io.run();
+  EXPECT_EQ(answered, 1);
+  EXPECT_EQ(cache.Peek({"org", "trip"}).snapshot, nullptr);
+  Storm(io, cache, 1);
   EXPECT_EQ(store.loads, 2);
 }
 

@@ -1,0 +1,35 @@
+// The /metrics page (Prometheus text format) and the /health answer of
+// inventoryd, rendered from the counters its parts keep.
+//
+// Every counter is exact and only grows, so a benchmark can take two pages
+// and divide the differences: database operations per request, Redis
+// commands per request, cache hits per seat map, and so on.
+//
+// Threading: Render on the thread that owns the counted parts (the
+// service's io thread).
+#pragma once
+
+#include <string>
+
+#include "api/request_metrics.h"
+#include "redis/client_stats.h"
+#include "service/inventory.h"
+#include "storage/cql/cql_seat_store.h"
+
+namespace inventory {
+
+struct MetricsSources {
+  const api::RequestMetrics* requests = nullptr;   // required
+  const service::Inventory* inventory = nullptr;   // required
+  const storage::StoreCounters* database = nullptr;  // required
+  redis::ClientStats redis;       // copied out by the caller
+  bool redis_connected = false;
+  int database_connections = 0;
+};
+
+std::string RenderMetrics(const MetricsSources& sources);
+
+// {"status":"serving","database_connections":N,"redis":"connected"} as JSON.
+std::string RenderHealth(const MetricsSources& sources);
+
+}  // namespace inventory
