@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <random>
@@ -11,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/test_env.h"
+#include "common/test_http.h"
 #include "common/test_process.h"
 #include "common/test_tcp_proxy.h"
 #include "cql/session.h"
@@ -29,21 +31,26 @@ namespace v1 = ::inventory::v1;
 using namespace std::chrono_literals;
 
 constexpr char kOrg[] = "org-e2e";
+// Changes made behind the service's back (as by another instance) show in
+// its seat maps once this has passed.
+constexpr std::chrono::milliseconds kSeatMapTtl{2000};
 
 class InventoryE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     process_ = new testing::ChildProcess();
     port_ = testing::FreePort();
+    http_port_ = testing::FreePort();
     keyspace_ = absl::StrCat("inv_e2e_", std::random_device{}() % 100000000);
     const std::string& keyspace = keyspace_;
     const std::string log = absl::StrCat(::testing::TempDir(), "/inventory-e2e-", getpid(), ".log");
     ASSERT_TRUE(process_->Start(
         INVENTORYD_PATH,
-        {"--grpc-port", std::to_string(port_), "--http-port", std::to_string(testing::FreePort()), "--scylla-hosts",
+        {"--grpc-port", std::to_string(port_), "--http-port", std::to_string(http_port_), "--scylla-hosts",
          absl::StrCat(testing::CqlHost(), ":", testing::CqlPort()), "--redis-addr",
          absl::StrCat(testing::RedisHost(), ":", testing::RedisPort()), "--scylla-keyspace", keyspace,
-         "--listen-address", "127.0.0.1", "--hold-ttl-min", "1"},
+         "--listen-address", "127.0.0.1", "--hold-ttl-min", "1", "--seatmap-cache-ttl-ms",
+         std::to_string(kSeatMapTtl.count())},
         log));
     auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials());
     const bool serving = testing::WaitForHealth(absl::StrCat("127.0.0.1:", port_), 90s, process_) ==
@@ -173,6 +180,7 @@ class InventoryE2eTest : public ::testing::Test {
   static inline testing::ChildProcess* process_ = nullptr;
   static inline v1::InventoryService::Stub* stub_ = nullptr;
   static inline int port_ = 0;
+  static inline int http_port_ = 0;
   static inline std::string keyspace_;
   static inline std::atomic<int> counter_{0};
 };
@@ -727,6 +735,7 @@ TEST_F(InventoryE2eTest, ReleaseUndoesACutShortConfirm) {
   ASSERT_TRUE(Hold(HoldReq(trip, "cut-r", {"3C", "3D"}), &held).ok());
   ASSERT_TRUE(held.success());
   SimulateCutConfirm(keyspace_, trip, "cut-r", held.hold_id(), {"3C", "3D"}, "ord-cut");
+  std::this_thread::sleep_for(kSeatMapTtl + 100ms);  // the cut confirm was not this instance's doing
   EXPECT_EQ(StatusOf(SeatMap(trip), "3C"), v1::SEAT_STATUS_BOOKED);
   v1::ReleaseSeatsResponse released;
   ASSERT_TRUE(Release(held.hold_id(), "cut-r", &released).ok());
@@ -737,6 +746,65 @@ TEST_F(InventoryE2eTest, ReleaseUndoesACutShortConfirm) {
 }
 
 // --- Outcome table: the database goes away ---
+
+// --- Metrics: exact counts, so costs per request can be computed ---
+
+TEST_F(InventoryE2eTest, MetricsCountEveryCallAndWhatItCost) {
+  std::optional<testing::HttpAnswer> health = testing::HttpGet(http_port_, "/health");
+  ASSERT_TRUE(health.has_value());
+  EXPECT_EQ(health->status, 200);
+  EXPECT_NE(health->body.find(R"("status":"serving")"), std::string::npos) << health->body;
+  EXPECT_EQ(testing::HttpGet(http_port_, "/nothing-here")->status, 404);
+
+  const std::string trip = NewTrip();
+  SeatMap(trip);  // the snapshot is now cached
+  auto scrape = [] {
+    std::optional<testing::HttpAnswer> page = testing::HttpGet(http_port_, "/metrics");
+    EXPECT_TRUE(page.has_value() && page->status == 200);
+    return page.has_value() ? page->body : std::string();
+  };
+  const std::string before = scrape();
+  auto grew = [&](const std::string& after, const std::string& series) {
+    const double a = testing::MetricValue(after, series);
+    const double b = std::max(0.0, testing::MetricValue(before, series));
+    EXPECT_GE(a, 0) << series << " missing";
+    return a - b;
+  };
+
+  v1::HoldSeatsResponse won, lost, again;
+  ASSERT_TRUE(Hold(HoldReq(trip, "ann", {"2A"}), &won).ok());
+  ASSERT_TRUE(won.success());
+  // Another user: refused from the cached seat map, no database, no Redis.
+  ASSERT_TRUE(Hold(HoldReq(trip, "bob", {"2A"}), &lost).ok());
+  EXPECT_FALSE(lost.success());
+  EXPECT_EQ(lost.reason(), v1::FAILURE_REASON_NOT_AVAILABLE);
+  // The same request again: passes to the database, which gives the hold back.
+  ASSERT_TRUE(Hold(HoldReq(trip, "ann", {"2A"}), &again).ok());
+  EXPECT_TRUE(again.success());
+  EXPECT_EQ(again.hold_id(), won.hold_id());
+  v1::HoldSeatsResponse bad;
+  EXPECT_EQ(Hold(HoldReq(trip, "", {"2A"}), &bad).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  const std::string after = scrape();
+  EXPECT_EQ(grew(after, R"(inventory_requests_total{method="HoldSeats",code="OK",outcome="success"})"), 2);
+  EXPECT_EQ(
+      grew(after, R"(inventory_requests_total{method="HoldSeats",code="OK",outcome="refused",reason="not_available"})"),
+      1);
+  EXPECT_EQ(grew(after, R"(inventory_requests_total{method="HoldSeats",code="INVALID_ARGUMENT",outcome="error"})"), 1);
+  EXPECT_EQ(grew(after, R"(inventory_request_duration_seconds_count{method="HoldSeats"})"), 4);
+  EXPECT_EQ(grew(after, R"(inventory_edge_rejections_total{layer="seatmap"})"), 1);
+  // The winner: one seat LWT and one ledger LWT (slot + hold record). The
+  // retry: the fresh seat map shows the seat held by the same user, so only
+  // the hold record is read to give the hold back. The refused user: nothing.
+  EXPECT_EQ(grew(after, R"(inventory_db_operations_total{kind="lwt",table="seat_segments"})"), 1);
+  EXPECT_EQ(grew(after, R"(inventory_db_operations_total{kind="lwt",table="user_ledger"})"), 1);
+  EXPECT_EQ(grew(after, R"(inventory_db_operations_total{kind="serial_read",table="seat_segments"})"), 0);
+  EXPECT_EQ(grew(after, R"(inventory_db_operations_total{kind="read",table="user_ledger"})"), 1);
+  EXPECT_EQ(grew(after, R"(inventory_db_operations_total{kind="read",table="seat_segments"})"), 0);
+  // Pre-locks: the winner and the retry (the refused one never reached Redis).
+  EXPECT_EQ(grew(after, R"(inventory_prelock_total{outcome="acquired"})"), 2);
+  EXPECT_GT(testing::MetricValue(after, "process_resident_memory_bytes"), 0);
+}
 
 TEST(InventoryBackendDownTest, DatabaseUnreachableIsUnavailableNeverInternal) {
   testing::TcpProxy proxy(testing::CqlHost(), testing::CqlPort());

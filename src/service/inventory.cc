@@ -368,7 +368,8 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldSeats(cons
   }
 
   absl::StatusOr<v1::HoldSeatsResponse> answer =
-      co_await HoldInDatabase(r, *snapshot, *range, request_key, seats, duration);
+      co_await HoldInDatabase(r, *snapshot, *range, request_key, seats, duration,
+                              options_.edge_short_circuit && cached.fresh);
 
   if (locked) {
     std::vector<cache::Marker> markers;
@@ -386,7 +387,7 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldSeats(cons
 
 asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldInDatabase(
     const v1::HoldSeatsRequest& r, const domain::TripSnapshot& snapshot, SegmentRange range,
-    const std::string& request_key, const std::vector<std::string>& seats, int64_t duration) {
+    const std::string& request_key, const std::vector<std::string>& seats, int64_t duration, bool trust_snapshot) {
   const storage::TripRef trip{r.organization_id(), r.trip_id()};
   const int64_t now = clock_();
   storage::HoldRecord hold;
@@ -402,11 +403,15 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldInDatabase
   // Whole seconds, so that expires_at answered in seconds is exact.
   hold.expires_at_ms = (now / 1000 + duration) * 1000;
 
-  // One conditional write per seat, all in parallel.
+  // One conditional write per seat, all in parallel. A fresh snapshot's
+  // states phrase the first conditions (and a seat it shows taken is refused
+  // without a write); otherwise the store starts from "free" and learns from
+  // the database, so a stale snapshot can never refuse a seat by itself.
   std::vector<asio::awaitable<absl::StatusOr<storage::SeatClaim>>> claims;
   for (const std::string& seat : seats) {
     const int index = snapshot.SeatIndex(seat);
-    std::vector<domain::SegmentState> believed = snapshot.states[static_cast<size_t>(index)];
+    std::vector<domain::SegmentState> believed;
+    if (trust_snapshot) believed = snapshot.states[static_cast<size_t>(index)];
     claims.push_back(store_.HoldSeat(trip, seat, range, hold.hold_id, hold.user_id, hold.expires_at_ms,
                                      std::move(believed)));
   }

@@ -99,7 +99,8 @@ class Inventory {
                                                                         domain::SegmentRange range,
                                                                         const std::string& request_key,
                                                                         const std::vector<std::string>& seats,
-                                                                        int64_t duration_seconds);
+                                                                        int64_t duration_seconds,
+                                                                        bool trust_snapshot);
   void AfterChange(const storage::TripRef& trip) { cache_.Invalidate(trip); }
   // Writes a hold this instance just made into the cached snapshot.
   void AfterHold(const storage::HoldRecord& hold);

@@ -706,19 +706,25 @@ asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::SetBlocked(TripRef trip, std
 
 asio::awaitable<absl::StatusOr<SlotOutcome>> CqlSeatStore::ClaimSlotAndRecordHold(HoldRecord hold,
                                                                                  int max_slots) {
+  if (max_slots <= 0) co_return SlotOutcome::kLimitReached;
   std::vector<cql::Value> entries;
   for (int i = 0; i < max_slots; ++i) entries.emplace_back(SlotEntry(i));
-  for (int attempt = 0; attempt < kSeatWriteAttempts; ++attempt) {
-    // Plan from a read; the conditional batch below is the check. The first
-    // read is plain, a retry reads at SERIAL.
-    std::vector<cql::Value> key = {hold.organization_id, hold.user_id, cql::Value::List(entries)};
-    absl::StatusOr<cql::Result> slots = co_await Run(st_->select_slots, std::move(key), attempt > 0 ? DbOp::kSerialRead : DbOp::kRead,
-                                                           DbTable::kUserLedger);
-    if (!slots.ok()) co_return slots.status();
-    const int64_t now = NowMs();
-    int chosen = -1;
+  // The first attempt reads nothing: it claims slot 0 as if free, which is
+  // right for a user's first live hold (the common case of a sale), so such
+  // a hold costs this one LWT. When it is not applied, every further attempt
+  // plans from a SERIAL read of the slots; the conditional batch is the check.
+  for (int attempt = 0; attempt < kSeatWriteAttempts + 1; ++attempt) {
+    int64_t now = NowMs();
+    int chosen = attempt == 0 ? 0 : -1;
     std::string previous;  // the expired hold a reclaimed slot names
-    for (int i = 0; i < max_slots && chosen < 0; ++i) {
+    absl::StatusOr<cql::Result> slots = cql::Result();
+    if (attempt > 0) {
+      std::vector<cql::Value> key = {hold.organization_id, hold.user_id, cql::Value::List(entries)};
+      slots = co_await Run(st_->select_slots, std::move(key), DbOp::kSerialRead, DbTable::kUserLedger);
+      if (!slots.ok()) co_return slots.status();
+      now = NowMs();
+    }
+    for (int i = 0; attempt > 0 && i < max_slots && chosen < 0; ++i) {
       bool found = false;
       for (size_t r = 0; r < slots->row_count(); ++r) {
         const cql::Row row = slots->row(r);
@@ -734,10 +740,7 @@ asio::awaitable<absl::StatusOr<SlotOutcome>> CqlSeatStore::ClaimSlotAndRecordHol
       }
       if (!found) chosen = i;
     }
-    if (chosen < 0) {
-      if (attempt == 0) continue;  // confirm with a SERIAL read before refusing
-      co_return SlotOutcome::kLimitReached;
-    }
+    if (chosen < 0) co_return SlotOutcome::kLimitReached;
     cql::Batch batch(cql::BatchType::kUnlogged);
     if (previous.empty()) {
       batch.Add(st_->claim_slot_free, {hold.hold_id, Ms(hold.expires_at_ms), Ms(now), hold.organization_id,
