@@ -793,13 +793,15 @@ TEST_F(InventoryE2eTest, MetricsCountEveryCallAndWhatItCost) {
   EXPECT_EQ(grew(after, R"(inventory_requests_total{method="HoldSeats",code="INVALID_ARGUMENT",outcome="error"})"), 1);
   EXPECT_EQ(grew(after, R"(inventory_request_duration_seconds_count{method="HoldSeats"})"), 4);
   EXPECT_EQ(grew(after, R"(inventory_edge_rejections_total{layer="seatmap"})"), 1);
-  // The winner: one seat LWT and one ledger LWT (slot + hold record). The
-  // retry: the fresh seat map shows the seat held by the same user, so only
-  // the hold record is read to give the hold back. The refused user: nothing.
+  // The winner: one seat LWT, then one write of the hold record with its
+  // live marker and one read counting the user's live holds. The retry: the
+  // fresh seat map shows the seat held by the same user, so only the hold
+  // record is read to give the hold back. The refused user: nothing.
   EXPECT_EQ(grew(after, R"(inventory_db_operations_total{kind="lwt",table="seat_segments"})"), 1);
-  EXPECT_EQ(grew(after, R"(inventory_db_operations_total{kind="lwt",table="user_ledger"})"), 1);
+  EXPECT_EQ(grew(after, R"(inventory_db_operations_total{kind="lwt",table="user_ledger"})"), 0);
+  EXPECT_EQ(grew(after, R"(inventory_db_operations_total{kind="write",table="user_ledger"})"), 1);
   EXPECT_EQ(grew(after, R"(inventory_db_operations_total{kind="serial_read",table="seat_segments"})"), 0);
-  EXPECT_EQ(grew(after, R"(inventory_db_operations_total{kind="read",table="user_ledger"})"), 1);
+  EXPECT_EQ(grew(after, R"(inventory_db_operations_total{kind="read",table="user_ledger"})"), 2);
   EXPECT_EQ(grew(after, R"(inventory_db_operations_total{kind="read",table="seat_segments"})"), 0);
   // Pre-locks: the winner and the retry (the refused one never reached Redis).
   EXPECT_EQ(grew(after, R"(inventory_prelock_total{outcome="acquired"})"), 2);

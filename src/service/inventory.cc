@@ -466,10 +466,10 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldInDatabase
     co_return out;
   }
 
-  // Every seat is ours: take a slot of the user's hold limit and store the
-  // durable hold record in one conditional write.
-  absl::StatusOr<storage::SlotOutcome> slot = co_await store_.ClaimSlotAndRecordHold(hold, options_.max_holds_per_user);
-  if (!slot.ok() || *slot == storage::SlotOutcome::kLimitReached) {
+  // Every seat is ours: store the durable hold record, within the user's
+  // limit of live holds.
+  absl::StatusOr<storage::LimitOutcome> slot = co_await store_.RecordHoldWithinLimit(hold, options_.max_holds_per_user);
+  if (!slot.ok() || *slot == storage::LimitOutcome::kLimitReached) {
     co_await release_won();
     AfterChange(trip);
     if (!slot.ok()) co_return slot.status();

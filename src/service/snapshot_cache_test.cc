@@ -42,7 +42,7 @@ class SlowStore final : public storage::SeatStore {
                 std::string)
   UNUSED_METHOD(absl::StatusOr<bool>, UnbookSeat, storage::TripRef, std::string, domain::SegmentRange, std::string)
   UNUSED_METHOD(absl::StatusOr<bool>, SetBlocked, storage::TripRef, std::string, int, bool, std::string)
-  UNUSED_METHOD(absl::StatusOr<storage::SlotOutcome>, ClaimSlotAndRecordHold, storage::HoldRecord, int)
+  UNUSED_METHOD(absl::StatusOr<storage::LimitOutcome>, RecordHoldWithinLimit, storage::HoldRecord, int)
   UNUSED_METHOD(absl::StatusOr<std::optional<storage::HoldRecord>>, GetHold, std::string, std::string, std::string)
   UNUSED_METHOD(absl::Status, FinishHold, storage::HoldRecord, storage::HoldRecord::State, std::string)
   UNUSED_METHOD(absl::StatusOr<storage::BookingRecord>, CreateBooking, storage::BookingRecord)

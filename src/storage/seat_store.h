@@ -66,7 +66,6 @@ struct HoldRecord {
   int64_t expires_at_ms = 0;
   enum class State { kActive, kReleased, kConfirmed } state = State::kActive;
   std::string booking_id;  // when confirmed
-  int slot = 0;            // the per-user slot it occupies
 };
 
 struct Passenger {
@@ -91,7 +90,7 @@ struct BookingRecord {
   enum class State { kPending, kConfirmed, kCancelled } state = State::kPending;
 };
 
-enum class SlotOutcome { kClaimed, kLimitReached };
+enum class LimitOutcome { kRecorded, kLimitReached };
 
 struct WaitlistEntry {
   std::string entry_id;  // time-ordered
@@ -155,17 +154,21 @@ class SeatStore {
 
   // --- Holds and the per-user limit ---
 
-  // Claims one of the user's `max_slots` hold slots for the hold (a slot of
-  // an expired hold is reclaimed) and stores the hold record, atomically.
-  virtual asio::awaitable<absl::StatusOr<SlotOutcome>> ClaimSlotAndRecordHold(HoldRecord hold,
-                                                                             int max_slots) = 0;
+  // Stores the hold record if the user then has at most `max_live` live
+  // holds (this one included); otherwise stores nothing and answers
+  // kLimitReached. Race-free across any number of instances: the record is
+  // written first and the user's live holds counted afterwards, so of any
+  // holds over the limit at the same time the last one to count sees them
+  // all and withdraws. Holds of one user racing each other may both
+  // withdraw; the limit is never exceeded.
+  virtual asio::awaitable<absl::StatusOr<LimitOutcome>> RecordHoldWithinLimit(HoldRecord hold, int max_live) = 0;
 
   // The hold record, if this user of this organisation has it.
   virtual asio::awaitable<absl::StatusOr<std::optional<HoldRecord>>> GetHold(std::string organization_id,
                                                                              std::string user_id,
                                                                              std::string hold_id) = 0;
 
-  // Marks the hold released or confirmed and frees its slot.
+  // Marks the hold released or confirmed; it no longer counts as live.
   virtual asio::awaitable<absl::Status> FinishHold(HoldRecord hold, HoldRecord::State state,
                                                    std::string booking_id) = 0;
 

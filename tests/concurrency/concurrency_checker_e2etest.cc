@@ -927,9 +927,9 @@ class Checker {
           }
         }
       }
-      if (e.kind == "slot" && !e.hold_id.empty() && e.expires_at_ms > final_read_ms) {
-        Violation(absl::StrCat("slot ", e.entry, " of ", e.user, " still taken by hold ", e.hold_id,
-                               " until ", e.expires_at_ms, " after every hold expired"));
+      if (e.kind == "live" && e.expires_at_ms > final_read_ms) {
+        Violation(absl::StrCat("live-hold marker ", e.entry, " of ", e.user, " for hold ", e.hold_id,
+                               " still counts until ", e.expires_at_ms, " after every hold expired"));
       }
     }
     for (const auto& [id, l] : lineages_) {

@@ -21,6 +21,8 @@ using domain::SegmentState;
 // Attempts of one conditional seat write before answering "taken" (each
 // retry follows a SERIAL read that showed the seat free).
 constexpr int kSeatWriteAttempts = 4;
+// How long a live-hold marker outlives its hold before it goes by itself.
+constexpr int64_t kLiveMarkerSlackSeconds = 60;
 // IN lists of partition keys per snapshot read.
 constexpr size_t kSnapshotChunk = 100;
 
@@ -158,7 +160,9 @@ bool AnySegment(const std::vector<std::optional<SegmentState>>& read, SegmentRan
   return false;
 }
 
-std::string SlotEntry(int slot) { return absl::StrCat("slot#", slot); }
+// A live hold's marker row: present (with a TTL a minute past the hold's
+// expiry) from the hold's record until its release or confirmation.
+std::string LiveEntry(std::string_view id) { return absl::StrCat("live#", std::string(id)); }
 std::string HoldEntry(std::string_view id) { return absl::StrCat("hold#", std::string(id)); }
 std::string BookingEntry(std::string_view id) { return absl::StrCat("booking#", std::string(id)); }
 
@@ -167,7 +171,7 @@ std::string BookingEntry(std::string_view id) { return absl::StrCat("booking#", 
 struct CqlSeatStore::Statements {
   cql::PreparedStatement insert_trip, select_trip, mark_ready, insert_layout, insert_segment, select_layout,
       select_segments_in, select_seat, hold_if_available, hold_if_held_by, release, book, unbook, block_if_available,
-      block_if_held_by, unblock, claim_slot_free, claim_slot_from, insert_hold, select_slots, select_entry, free_slot,
+      block_if_held_by, unblock, insert_hold, insert_live, select_live, select_entry, delete_entry,
       update_hold_state, insert_booking, update_booking_state, wl_user_insert, wl_insert, wl_queue, wl_user_all,
       wl_user_org;
 };
@@ -230,23 +234,18 @@ asio::awaitable<absl::Status> CqlSeatStore::Prepare() {
       {&st_->unblock,
        "UPDATE {ks}.seat_segments SET status = 'available', block_reason = null, updated_at = ?" + seg_where +
            " IF status = 'blocked'"},
-      {&st_->claim_slot_free,
-       "UPDATE {ks}.user_ledger SET kind = 'slot', hold_id = ?, expires_at = ?, updated_at = ?" + ledger_where +
-           " IF hold_id = null"},
-      {&st_->claim_slot_from,
-       "UPDATE {ks}.user_ledger SET kind = 'slot', hold_id = ?, expires_at = ?, updated_at = ?" + ledger_where +
-           " IF hold_id = ?"},
       {&st_->insert_hold,
        "INSERT INTO {ks}.user_ledger (organization_id, user_id, entry, kind, state, hold_id, trip_id, session_id, "
-       "request_key, seat_ids, first_segment, last_segment, slot, created_at, expires_at, updated_at) "
-       "VALUES (?, ?, ?, 'hold', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
-      {&st_->select_slots,
+       "request_key, seat_ids, first_segment, last_segment, created_at, expires_at, updated_at) "
+       "VALUES (?, ?, ?, 'hold', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+      {&st_->insert_live,
+       "INSERT INTO {ks}.user_ledger (organization_id, user_id, entry, kind, hold_id, expires_at, updated_at) "
+       "VALUES (?, ?, ?, 'live', ?, ?, ?) USING TTL ?"},
+      {&st_->select_live,
        "SELECT entry, hold_id, expires_at FROM {ks}.user_ledger WHERE organization_id = ? AND user_id = ? "
-       "AND entry IN ?"},
+       "AND entry > 'live#' AND entry < 'live$'"},
       {&st_->select_entry, "SELECT * FROM {ks}.user_ledger" + ledger_where},
-      {&st_->free_slot,
-       "UPDATE {ks}.user_ledger SET hold_id = null, expires_at = null, updated_at = ?" + ledger_where +
-           " IF hold_id = ?"},
+      {&st_->delete_entry, "DELETE FROM {ks}.user_ledger" + ledger_where},
       {&st_->update_hold_state,
        "UPDATE {ks}.user_ledger SET state = ?, booking_id = ?, updated_at = ?" + ledger_where},
       {&st_->insert_booking,
@@ -704,68 +703,54 @@ asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::SetBlocked(TripRef trip, std
 
 // --- Holds and slots ---
 
-asio::awaitable<absl::StatusOr<SlotOutcome>> CqlSeatStore::ClaimSlotAndRecordHold(HoldRecord hold,
-                                                                                 int max_slots) {
-  if (max_slots <= 0) co_return SlotOutcome::kLimitReached;
-  std::vector<cql::Value> entries;
-  for (int i = 0; i < max_slots; ++i) entries.emplace_back(SlotEntry(i));
-  // The first attempt reads nothing: it claims slot 0 as if free, which is
-  // right for a user's first live hold (the common case of a sale), so such
-  // a hold costs this one LWT. When it is not applied, every further attempt
-  // plans from a SERIAL read of the slots; the conditional batch is the check.
-  for (int attempt = 0; attempt < kSeatWriteAttempts + 1; ++attempt) {
-    int64_t now = NowMs();
-    int chosen = attempt == 0 ? 0 : -1;
-    std::string previous;  // the expired hold a reclaimed slot names
-    absl::StatusOr<cql::Result> slots = cql::Result();
-    if (attempt > 0) {
-      std::vector<cql::Value> key = {hold.organization_id, hold.user_id, cql::Value::List(entries)};
-      slots = co_await Run(st_->select_slots, std::move(key), DbOp::kSerialRead, DbTable::kUserLedger);
-      if (!slots.ok()) co_return slots.status();
-      now = NowMs();
-    }
-    for (int i = 0; attempt > 0 && i < max_slots && chosen < 0; ++i) {
-      bool found = false;
-      for (size_t r = 0; r < slots->row_count(); ++r) {
-        const cql::Row row = slots->row(r);
-        if (Str(row, "entry") != SlotEntry(i)) continue;
-        found = true;
-        const std::string holder = Str(row, "hold_id");
-        if (holder.empty()) {
-          chosen = i;
-        } else if (TimeMs(row, "expires_at") <= now) {
-          chosen = i;
-          previous = holder;
-        }
-      }
-      if (!found) chosen = i;
-    }
-    if (chosen < 0) co_return SlotOutcome::kLimitReached;
-    cql::Batch batch(cql::BatchType::kUnlogged);
-    if (previous.empty()) {
-      batch.Add(st_->claim_slot_free, {hold.hold_id, Ms(hold.expires_at_ms), Ms(now), hold.organization_id,
-                                       hold.user_id, SlotEntry(chosen)});
-    } else {
-      batch.Add(st_->claim_slot_from, {hold.hold_id, Ms(hold.expires_at_ms), Ms(now), hold.organization_id,
-                                       hold.user_id, SlotEntry(chosen), previous});
-    }
-    batch.Add(st_->insert_hold, {hold.organization_id, hold.user_id, HoldEntry(hold.hold_id),
-                                 std::string(HoldStateName(hold.state)), hold.hold_id, hold.trip_id, hold.session_id,
-                                 hold.request_key, TextList(hold.seat_ids), hold.range.first, hold.range.last,
-                                 static_cast<int32_t>(chosen), Ms(hold.created_at_ms), Ms(hold.expires_at_ms),
-                                 Ms(now)});
-    absl::StatusOr<cql::Result> result = co_await Conditional(batch, DbTable::kUserLedger);
-    if (result.ok()) {
-      absl::StatusOr<bool> applied = result->Applied();
-      if (!applied.ok()) co_return applied.status();
-      if (*applied) co_return SlotOutcome::kClaimed;
-      continue;  // someone took that slot first: plan again
-    }
-    if (!Ambiguous(result.status())) co_return result.status();
-    absl::StatusOr<std::optional<HoldRecord>> stored = co_await GetHold(hold.organization_id, hold.user_id, hold.hold_id);
-    if (stored.ok() && stored->has_value()) co_return SlotOutcome::kClaimed;
+asio::awaitable<absl::StatusOr<LimitOutcome>> CqlSeatStore::RecordHoldWithinLimit(HoldRecord hold, int max_live) {
+  if (max_live <= 0) co_return LimitOutcome::kLimitReached;
+  const int64_t now = NowMs();
+  // The marker outlives the hold by a minute, then goes by itself.
+  const int32_t ttl_seconds =
+      static_cast<int32_t>(std::max<int64_t>(1, (hold.expires_at_ms - now) / 1000 + kLiveMarkerSlackSeconds));
+  cql::Batch record(cql::BatchType::kUnlogged);
+  record.Add(st_->insert_hold, {hold.organization_id, hold.user_id, HoldEntry(hold.hold_id),
+                                std::string(HoldStateName(hold.state)), hold.hold_id, hold.trip_id, hold.session_id,
+                                hold.request_key, TextList(hold.seat_ids), hold.range.first, hold.range.last,
+                                Ms(hold.created_at_ms), Ms(hold.expires_at_ms), Ms(now)});
+  record.Add(st_->insert_live, {hold.organization_id, hold.user_id, LiveEntry(hold.hold_id), hold.hold_id,
+                                Ms(hold.expires_at_ms), Ms(now), ttl_seconds});
+  absl::StatusOr<cql::Result> written = co_await Write(record, DbTable::kUserLedger);
+  if (!written.ok()) {
+    co_await Withdraw(hold);  // best effort: an unknown write must not count against the user
+    co_return written.status();
   }
-  co_return SlotOutcome::kLimitReached;
+  // Count after writing: see the interface for why this is race-free.
+  std::vector<cql::Value> key = {hold.organization_id, hold.user_id};
+  absl::StatusOr<cql::Result> live = co_await Run(st_->select_live, std::move(key), DbOp::kRead, DbTable::kUserLedger);
+  if (!live.ok()) {
+    co_await Withdraw(hold);
+    co_return live.status();
+  }
+  const int64_t counted_at = NowMs();
+  int others = 0;
+  for (size_t i = 0; i < live->row_count(); ++i) {
+    const cql::Row row = live->row(i);
+    if (Str(row, "hold_id") != hold.hold_id && TimeMs(row, "expires_at") > counted_at) ++others;
+  }
+  if (others + 1 <= max_live) co_return LimitOutcome::kRecorded;
+  co_await Withdraw(hold);
+  co_return LimitOutcome::kLimitReached;
+}
+
+asio::awaitable<void> CqlSeatStore::Withdraw(HoldRecord hold) {
+  cql::Batch gone(cql::BatchType::kUnlogged);
+  gone.Add(st_->delete_entry, {hold.organization_id, hold.user_id, LiveEntry(hold.hold_id)});
+  gone.Add(st_->delete_entry, {hold.organization_id, hold.user_id, HoldEntry(hold.hold_id)});
+  (void)co_await Write(gone, DbTable::kUserLedger);
+}
+
+asio::awaitable<absl::StatusOr<cql::Result>> CqlSeatStore::Write(const cql::Batch& batch, DbTable table) {
+  cql::QueryOptions q;
+  q.consistency = options_.consistency;
+  counters_.Add(DbOp::kWrite, table);
+  co_return co_await session_.ExecuteBatch(batch, q);
 }
 
 asio::awaitable<absl::StatusOr<std::optional<HoldRecord>>> CqlSeatStore::GetHold(std::string organization_id,
@@ -790,30 +775,18 @@ asio::awaitable<absl::StatusOr<std::optional<HoldRecord>>> CqlSeatStore::GetHold
   h.expires_at_ms = TimeMs(r, "expires_at");
   h.state = HoldStateFrom(Str(r, "state"));
   h.booking_id = Str(r, "booking_id");
-  h.slot = Int(r, "slot");
   co_return std::optional<HoldRecord>(std::move(h));
 }
 
 asio::awaitable<absl::Status> CqlSeatStore::FinishHold(HoldRecord hold, HoldRecord::State state,
                                                        std::string booking_id) {
-  const int64_t now = NowMs();
+  // Idempotent: the state update and the marker's removal can be repeated.
   cql::Batch batch(cql::BatchType::kUnlogged);
-  batch.Add(st_->free_slot, {Ms(now), hold.organization_id, hold.user_id, SlotEntry(hold.slot), hold.hold_id});
-  batch.Add(st_->update_hold_state, {std::string(HoldStateName(state)), booking_id, Ms(now), hold.organization_id,
+  batch.Add(st_->update_hold_state, {std::string(HoldStateName(state)), booking_id, Ms(NowMs()), hold.organization_id,
                                      hold.user_id, HoldEntry(hold.hold_id)});
-  absl::StatusOr<cql::Result> result = co_await Conditional(batch, DbTable::kUserLedger);
-  if (result.ok()) {
-    absl::StatusOr<bool> applied = result->Applied();
-    if (applied.ok() && *applied) co_return absl::OkStatus();
-  } else if (!Ambiguous(result.status())) {
-    co_return result.status();
-  }
-  // The slot already went to another hold (this one had expired) or the
-  // outcome is unknown: the state update alone is idempotent.
-  std::vector<cql::Value> values = {std::string(HoldStateName(state)), booking_id, Ms(now), hold.organization_id,
-                                    hold.user_id, HoldEntry(hold.hold_id)};
-  absl::StatusOr<cql::Result> update = co_await Run(st_->update_hold_state, std::move(values), DbOp::kWrite, DbTable::kUserLedger);
-  co_return update.status();
+  batch.Add(st_->delete_entry, {hold.organization_id, hold.user_id, LiveEntry(hold.hold_id)});
+  absl::StatusOr<cql::Result> result = co_await Write(batch, DbTable::kUserLedger);
+  co_return result.status();
 }
 
 // --- Bookings ---

@@ -92,7 +92,7 @@ class CqlSeatStore final : public SeatStore {
                                                    std::string booking_id) override;
   asio::awaitable<absl::StatusOr<bool>> SetBlocked(TripRef trip, std::string seat_id, int segment_count, bool blocked,
                                                    std::string reason) override;
-  asio::awaitable<absl::StatusOr<SlotOutcome>> ClaimSlotAndRecordHold(HoldRecord hold, int max_slots) override;
+  asio::awaitable<absl::StatusOr<LimitOutcome>> RecordHoldWithinLimit(HoldRecord hold, int max_live) override;
   asio::awaitable<absl::StatusOr<std::optional<HoldRecord>>> GetHold(std::string organization_id, std::string user_id,
                                                                      std::string hold_id) override;
   asio::awaitable<absl::Status> FinishHold(HoldRecord hold, HoldRecord::State state,
@@ -114,6 +114,10 @@ class CqlSeatStore final : public SeatStore {
       const TripRef& trip, const std::string& seat_id, int segment_count);
   asio::awaitable<absl::StatusOr<cql::Result>> Run(const cql::PreparedStatement& statement,
                                                    std::vector<cql::Value> values, DbOp op, DbTable table);
+  // Executes an unconditional batch (one write). REQUIRES: `batch` outlives the call.
+  asio::awaitable<absl::StatusOr<cql::Result>> Write(const cql::Batch& batch, DbTable table);
+  // Deletes a hold's record and live marker (best effort, errors ignored).
+  asio::awaitable<void> Withdraw(HoldRecord hold);
   // Executes a conditional batch (one LWT). REQUIRES: `batch` outlives the call.
   asio::awaitable<absl::StatusOr<cql::Result>> Conditional(const cql::Batch& batch, DbTable table);
   // One conditional batch of `statement` over the segments of `range` of a

@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "common/gather.h"
 #include "common/test_env.h"
 #include "cql/session.h"
 #include "storage/cql/schema.h"
@@ -167,7 +168,7 @@ TEST_F(CqlSeatStoreTest, OnlyTheOwnerReleasesAndBookingNeedsTheHold) {
   EXPECT_EQ(Seat("s1")[0].status, SeatStatus::kAvailable);
 }
 
-TEST_F(CqlSeatStoreTest, SlotsLimitHoldsPerUserAndExpiredOnesAreReclaimed) {
+TEST_F(CqlSeatStoreTest, LiveHoldsPerUserAreLimitedAndExpiredOnesDoNotCount) {
   auto record = [&](const std::string& id, int64_t expires) {
     HoldRecord h;
     h.hold_id = id;
@@ -181,21 +182,71 @@ TEST_F(CqlSeatStoreTest, SlotsLimitHoldsPerUserAndExpiredOnesAreReclaimed) {
     return h;
   };
   const int64_t later = NowMs() + 60000;
-  auto first = Run([&] { return store_->ClaimSlotAndRecordHold(record("h1", NowMs() - 1), 2); });
+  auto first = Run([&] { return store_->RecordHoldWithinLimit(record("h1", NowMs() - 1), 2); });
   ASSERT_TRUE(first.ok()) << first.status();
-  EXPECT_EQ(*first, SlotOutcome::kClaimed);
-  EXPECT_EQ(*Run([&] { return store_->ClaimSlotAndRecordHold(record("h2", later), 2); }), SlotOutcome::kClaimed);
-  // h1 expired: its slot is reclaimed.
-  EXPECT_EQ(*Run([&] { return store_->ClaimSlotAndRecordHold(record("h3", later), 2); }), SlotOutcome::kClaimed);
-  EXPECT_EQ(*Run([&] { return store_->ClaimSlotAndRecordHold(record("h4", later), 2); }), SlotOutcome::kLimitReached);
+  EXPECT_EQ(*first, LimitOutcome::kRecorded);
+  EXPECT_EQ(*Run([&] { return store_->RecordHoldWithinLimit(record("h2", later), 2); }), LimitOutcome::kRecorded);
+  // h1 has expired: it does not count.
+  EXPECT_EQ(*Run([&] { return store_->RecordHoldWithinLimit(record("h3", later), 2); }), LimitOutcome::kRecorded);
+  EXPECT_EQ(*Run([&] { return store_->RecordHoldWithinLimit(record("h4", later), 2); }), LimitOutcome::kLimitReached);
   auto h2 = Run([&] { return store_->GetHold("org", "u", "h2"); });
   ASSERT_TRUE(h2.ok() && h2->has_value());
   absl::Status finished = Run([&] { return store_->FinishHold(**h2, HoldRecord::State::kReleased, ""); });
   ASSERT_TRUE(finished.ok()) << finished;
-  EXPECT_EQ(*Run([&] { return store_->ClaimSlotAndRecordHold(record("h5", later), 2); }), SlotOutcome::kClaimed);
+  EXPECT_EQ(*Run([&] { return store_->RecordHoldWithinLimit(record("h5", later), 2); }), LimitOutcome::kRecorded);
   auto h4 = Run([&] { return store_->GetHold("org", "u", "h4"); });
   ASSERT_TRUE(h4.ok());
-  EXPECT_FALSE(h4->has_value());  // a refused claim leaves no record
+  EXPECT_FALSE(h4->has_value());  // a refused hold leaves no record
+  // One LWT-free write and one read per recorded hold; nothing conditional.
+  EXPECT_EQ(store_->counters().Of(DbOp::kLwt, DbTable::kUserLedger), 0u);
+}
+
+TEST_F(CqlSeatStoreTest, RacingHoldsOfOneUserNeverExceedTheLimit) {
+  for (int round = 0; round < 5; ++round) {
+    const std::string user = "racer-" + std::to_string(round);
+    constexpr int kRacers = 8;
+    auto outcomes = Run([&]() -> asio::awaitable<std::vector<absl::StatusOr<LimitOutcome>>> {
+      std::vector<asio::awaitable<absl::StatusOr<LimitOutcome>>> racing;
+      for (int i = 0; i < kRacers; ++i) {
+        HoldRecord h;
+        h.hold_id = user + "-h" + std::to_string(i);
+        h.organization_id = "org";
+        h.user_id = user;
+        h.trip_id = "t1";
+        h.seat_ids = {"s1"};
+        h.range = {0, 0};
+        h.created_at_ms = NowMs();
+        h.expires_at_ms = NowMs() + 60000;
+        racing.push_back(store_->RecordHoldWithinLimit(std::move(h), 2));
+      }
+      co_return co_await Gather(std::move(racing));
+    });
+    int recorded = 0;
+    for (int i = 0; i < kRacers; ++i) {
+      ASSERT_TRUE(outcomes[static_cast<size_t>(i)].ok()) << outcomes[static_cast<size_t>(i)].status();
+      if (*outcomes[static_cast<size_t>(i)] != LimitOutcome::kRecorded) continue;
+      ++recorded;
+      auto h = Run([&] { return store_->GetHold("org", user, user + "-h" + std::to_string(i)); });
+      ASSERT_TRUE(h.ok() && h->has_value()) << "a recorded hold has its record";
+    }
+    EXPECT_LE(recorded, 2) << "round " << round;
+    // Whatever was withdrawn left no live marker behind: the user can still
+    // take exactly the holds the limit leaves.
+    int more = 0;
+    for (int i = 0; i < 3; ++i) {
+      HoldRecord h;
+      h.hold_id = user + "-later" + std::to_string(i);
+      h.organization_id = "org";
+      h.user_id = user;
+      h.trip_id = "t1";
+      h.seat_ids = {"s2"};
+      h.range = {0, 0};
+      h.created_at_ms = NowMs();
+      h.expires_at_ms = NowMs() + 60000;
+      if (*Run([&] { return store_->RecordHoldWithinLimit(h, 2); }) == LimitOutcome::kRecorded) ++more;
+    }
+    EXPECT_EQ(recorded + more, 2) << "round " << round;
+  }
 }
 
 TEST_F(CqlSeatStoreTest, ReloadingTheSameTripNeverResetsSeats) {
