@@ -1,6 +1,7 @@
-// Runs inventory-load's hot-seat scenario against the real inventoryd (with
-// the test Cassandra and Redis): 1000 holds of one seat from 50 workers must
-// produce exactly one hold and no errors.
+// Runs inventory-load's scenarios against the real inventoryd (with the test
+// Cassandra and Redis): hot-seat (1000 holds of one seat from 50 workers
+// must produce exactly one hold and no errors), and short runs of spread,
+// seatmap and funnel checked through their JSON summaries.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
@@ -56,6 +57,38 @@ class InventoryLoadTest : public ::testing::Test {
     if (!server_.Wait(30s).has_value()) ADD_FAILURE() << "inventoryd did not stop on SIGTERM\n" << server_.Log();
   }
 
+  // Runs inventory-load against the server with `args` plus --json; expects
+  // exit 0 and returns the parsed summary (a discarded value on failure).
+  nlohmann::json RunLoadExpectingPass(const std::string& name, std::vector<std::string> args) {
+    const std::string json_path = TempPath(name + ".json");
+    args.insert(args.begin(), {"--target", target()});
+    args.insert(args.end(), {"--json", json_path});
+    ChildProcess load;
+    if (!load.Start(INVENTORY_LOAD_PATH, args, TempPath(name + ".log"))) {
+      ADD_FAILURE() << "cannot start inventory-load";
+      return nlohmann::json(nlohmann::json::value_t::discarded);
+    }
+    const auto exit_status = load.Wait(300s);
+    if (!exit_status.has_value()) {
+      ADD_FAILURE() << "inventory-load still running after 300 s\n" << load.Log();
+      return nlohmann::json(nlohmann::json::value_t::discarded);
+    }
+    const std::string output = load.Log();
+    if (!WIFEXITED(*exit_status) || WEXITSTATUS(*exit_status) != 0) {
+      ADD_FAILURE() << name << ": inventory-load did not pass\n" << output << "\n--- inventoryd ---\n" << server_.Log();
+      return nlohmann::json(nlohmann::json::value_t::discarded);
+    }
+    EXPECT_THAT(output, HasSubstr("result: PASS"));
+    std::ifstream in(json_path);
+    if (!in) {
+      ADD_FAILURE() << "no JSON summary at " << json_path;
+      return nlohmann::json(nlohmann::json::value_t::discarded);
+    }
+    nlohmann::json summary = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    EXPECT_FALSE(summary.is_discarded()) << "JSON summary does not parse";
+    return summary;
+  }
+
   int grpc_port_ = 0;
   ChildProcess server_;
 };
@@ -91,6 +124,57 @@ TEST_F(InventoryLoadTest, HotSeatHasExactlyOneWinner) {
   EXPECT_EQ(summary["outcomes"]["errors"], 0);
   EXPECT_EQ(summary["outcomes"]["other_refusal"], 0);
   EXPECT_EQ(summary["outcomes"]["contention"].get<int>() + summary["outcomes"]["not_available"].get<int>(), 999);
+  EXPECT_EQ(summary["pass"], true);
+}
+
+TEST_F(InventoryLoadTest, SpreadHoldsEveryDistinctSeat) {
+  ASSERT_NO_FATAL_FAILURE(StartInventoryd());
+  const nlohmann::json summary = RunLoadExpectingPass(
+      "spread", {"--scenario", "spread", "--workers", "50", "--requests", "300", "--pause-ms", "0"});
+  ASSERT_FALSE(summary.is_discarded());
+  EXPECT_EQ(summary["scenario"], "spread");
+  EXPECT_EQ(summary["completed"], 300);
+  EXPECT_EQ(summary["outcomes"]["success"], 300);
+  EXPECT_EQ(summary["outcomes"]["errors"], 0);
+  EXPECT_EQ(summary["outcomes"]["contention"], 0);
+  EXPECT_EQ(summary["outcomes"]["not_available"], 0);
+  EXPECT_EQ(summary["details"]["trips"], "1");
+  EXPECT_EQ(summary["latency_ms"]["count"], 300);
+  EXPECT_EQ(summary["pass"], true);
+}
+
+TEST_F(InventoryLoadTest, SeatMapAnswersEveryReadWithSixtySeats) {
+  ASSERT_NO_FATAL_FAILURE(StartInventoryd());
+  const nlohmann::json summary = RunLoadExpectingPass(
+      "seatmap", {"--scenario", "seatmap", "--workers", "20", "--requests", "400", "--pause-ms", "0"});
+  ASSERT_FALSE(summary.is_discarded());
+  EXPECT_EQ(summary["scenario"], "seatmap");
+  EXPECT_EQ(summary["completed"], 400);
+  EXPECT_EQ(summary["outcomes"]["success"], 400);
+  EXPECT_EQ(summary["outcomes"]["errors"], 0);
+  EXPECT_EQ(summary["outcomes"]["other_refusal"], 0);
+  EXPECT_EQ(summary["pass"], true);
+}
+
+TEST_F(InventoryLoadTest, FunnelCompletesMostFlowsWithoutErrors) {
+  ASSERT_NO_FATAL_FAILURE(StartInventoryd());
+  const nlohmann::json summary = RunLoadExpectingPass(
+      "funnel", {"--scenario", "funnel", "--workers", "20", "--requests", "300", "--pause-ms", "0"});
+  ASSERT_FALSE(summary.is_discarded());
+  EXPECT_EQ(summary["scenario"], "funnel");
+  EXPECT_EQ(summary["completed"], 300);
+  EXPECT_EQ(summary["details"]["trips"], "4");
+  const nlohmann::json& outcomes = summary["outcomes"];
+  EXPECT_EQ(outcomes["errors"], 0);
+  EXPECT_EQ(outcomes["other_refusal"], 0);
+  const int success = outcomes["success"].get<int>();
+  EXPECT_GE(success, 150);
+  EXPECT_EQ(success + outcomes["contention"].get<int>() + outcomes["not_available"].get<int>(), 300);
+  // Every completed flow ended in exactly one confirm or one release.
+  const int confirmed = std::stoi(summary["details"]["confirmed"].get<std::string>());
+  const int released = std::stoi(summary["details"]["released"].get<std::string>());
+  EXPECT_EQ(confirmed + released, success);
+  EXPECT_GT(confirmed, released);
   EXPECT_EQ(summary["pass"], true);
 }
 

@@ -58,13 +58,15 @@ absl::StatusOr<ParsedLoadOptions> ParseLoadOptions(int argc, const char* const* 
   app.add_option("--workers", o.workers, "Concurrent workers, each with one request in flight");
   app.add_option("--requests", o.requests, "Requests in total, over all workers");
   app.add_option("--pause-ms", o.pause_ms, "Pause between one worker's consecutive requests, ms");
-  app.add_option("--seat", o.seat, "Seat every request asks for (hot-seat)");
+  app.add_option("--seat", o.seat, "Seat every request asks for (hot-seat only)");
   app.add_option("--org", o.org, "organization_id of the trip and the requests");
-  app.add_option("--timeout-ms", o.timeout_ms, "Deadline of each call, ms");
+  app.add_option("--timeout-ms", o.timeout_ms, "Deadline of each call (and of each step of a funnel flow), ms");
   app.add_option("--json", o.json_path, "Also write the summary as JSON to this file");
+  app.add_flag("--wait-after-prepare", o.wait_after_prepare,
+               "After the set-up, print a line saying so on stderr and wait for a line on stdin");
   app.footer(
-      "Exit status: 0 when the scenario's expectation holds (hot-seat: exactly one success, no errors,\n"
-      "no unexpected refusals); 1 when it does not; 2 for bad options or a failed set-up.");
+      "Exit status: 0 when the scenario's expectation (listed with each scenario above) holds;\n"
+      "1 when it does not; 2 for bad options or a failed set-up.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

@@ -18,6 +18,9 @@ struct LoadOptions {
   std::string org = "load-org";
   int64_t timeout_ms = 5000;
   std::string json_path;  // empty: no JSON file
+  // After the set-up, say so on stderr and wait for a line on stdin before
+  // loading (lets a driver read the service's metrics in between).
+  bool wait_after_prepare = false;
 };
 
 struct ParsedLoadOptions {

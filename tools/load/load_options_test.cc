@@ -37,7 +37,7 @@ TEST(LoadOptionsTest, Defaults) {
 TEST(LoadOptionsTest, EveryFlag) {
   auto parsed = Parse({"--target", "10.0.0.1:1234", "--scenario", "hot-seat", "--workers", "7", "--requests", "70",
                        "--pause-ms", "0", "--seat", "2C", "--org", "acme", "--timeout-ms", "250", "--json",
-                       "/tmp/x.json"});
+                       "/tmp/x.json", "--wait-after-prepare"});
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   const LoadOptions& o = parsed->options;
   EXPECT_EQ(o.target, "10.0.0.1:1234");
@@ -48,6 +48,8 @@ TEST(LoadOptionsTest, EveryFlag) {
   EXPECT_EQ(o.org, "acme");
   EXPECT_EQ(o.timeout_ms, 250);
   EXPECT_EQ(o.json_path, "/tmp/x.json");
+  EXPECT_TRUE(o.wait_after_prepare);
+  EXPECT_FALSE(Parse({})->options.wait_after_prepare);
 }
 
 TEST(LoadOptionsTest, HelpListsFlagsAndScenarios) {
@@ -56,7 +58,18 @@ TEST(LoadOptionsTest, HelpListsFlagsAndScenarios) {
   EXPECT_THAT(parsed->help_text, HasSubstr("--workers"));
   EXPECT_THAT(parsed->help_text, HasSubstr("--pause-ms"));
   EXPECT_THAT(parsed->help_text, HasSubstr("hot-seat:"));
+  EXPECT_THAT(parsed->help_text, HasSubstr("spread:"));
+  EXPECT_THAT(parsed->help_text, HasSubstr("seatmap:"));
+  EXPECT_THAT(parsed->help_text, HasSubstr("funnel:"));
   EXPECT_THAT(parsed->help_text, HasSubstr("Exit status"));
+}
+
+TEST(LoadOptionsTest, AcceptsEveryRegisteredScenario) {
+  for (const char* name : {"hot-seat", "spread", "seatmap", "funnel"}) {
+    auto parsed = Parse({"--scenario", name});
+    ASSERT_TRUE(parsed.ok()) << name << ": " << parsed.status();
+    EXPECT_EQ(parsed->options.scenario, name);
+  }
 }
 
 TEST(LoadOptionsTest, RejectsBadValuesNamingTheFlag) {

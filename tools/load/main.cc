@@ -95,6 +95,7 @@ int Run(int argc, char** argv) {
   scenario_options.organization_id = opts.org;
   scenario_options.seat_id = opts.seat;
   scenario_options.timeout = std::chrono::milliseconds(opts.timeout_ms);
+  scenario_options.requests = opts.requests;
   std::unique_ptr<Scenario> scenario = FindScenario(opts.scenario)->make(stub.get(), scenario_options);
 
   if (grpc::Status status = scenario->Prepare(); !status.ok()) {
@@ -109,6 +110,11 @@ int Run(int argc, char** argv) {
   std::cerr << fmt::format("inventory-load: {} against {}: {} requests, {} workers, pause {} ms\n", opts.scenario,
                            opts.target, opts.requests, opts.workers, opts.pause_ms);
   for (const auto& [key, value] : scenario->Details()) std::cerr << fmt::format("  {}: {}\n", key, value);
+  if (opts.wait_after_prepare) {
+    std::cerr << "inventory-load: prepared; press Enter to start the load" << std::endl;
+    std::string line;
+    std::getline(std::cin, line);
+  }
 
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);

@@ -1,6 +1,9 @@
 #include "scenario.h"
 
+#include "funnel_scenario.h"
 #include "hot_seat_scenario.h"
+#include "seat_map_scenario.h"
+#include "spread_scenario.h"
 
 namespace inventory::load {
 
@@ -10,6 +13,22 @@ const std::vector<ScenarioInfo>& Scenarios() {
        "every request holds the same seat of a fresh trip; exactly one may win",
        [](inventory::v1::InventoryService::StubInterface* stub, const ScenarioOptions& options) {
          return std::unique_ptr<Scenario>(std::make_unique<HotSeatScenario>(stub, options));
+       }},
+      {SpreadScenario::kName,
+       "every request holds a different seat (1000-seat trips, 3 segments); every hold must succeed",
+       [](inventory::v1::InventoryService::StubInterface* stub, const ScenarioOptions& options) {
+         return std::unique_ptr<Scenario>(std::make_unique<SpreadScenario>(stub, options));
+       }},
+      {SeatMapScenario::kName,
+       "every request reads the whole seat map of one 60-seat, 5-segment trip; every map must have 60 seats",
+       [](inventory::v1::InventoryService::StubInterface* stub, const ScenarioOptions& options) {
+         return std::unique_ptr<Scenario>(std::make_unique<SeatMapScenario>(stub, options));
+       }},
+      {FunnelScenario::kName,
+       "every request is one user's flow: seat map, hold, then confirm (70%) or release, over many\n"
+       "    40-seat trips; no errors, and at least half the flows must complete",
+       [](inventory::v1::InventoryService::StubInterface* stub, const ScenarioOptions& options) {
+         return std::unique_ptr<Scenario>(std::make_unique<FunnelScenario>(stub, options));
        }},
   };
   return kScenarios;

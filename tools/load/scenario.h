@@ -32,8 +32,11 @@ namespace inventory::load {
 struct ScenarioOptions {
   std::string organization_id = "load-org";
   std::string seat_id = "1A";
-  // Deadline of each setup call.
+  // Deadline of each setup call, and of each call a multi-call request
+  // makes after its first (funnel).
   std::chrono::milliseconds timeout{5000};
+  // Requests the run will send (spread and funnel size their trips by it).
+  int64_t requests = 1000;
 };
 
 class Scenario {
