@@ -785,7 +785,16 @@ TEST_F(InventoryE2eTest, MetricsCountEveryCallAndWhatItCost) {
   v1::HoldSeatsResponse bad;
   EXPECT_EQ(Hold(HoldReq(trip, "", {"2A"}), &bad).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 
+  // The map shows the new hold at once (this instance wrote it into its
+  // snapshot); the first read serializes it, the second reuses the bytes.
+  EXPECT_EQ(StatusOf(SeatMap(trip), "2A"), v1::SEAT_STATUS_HELD);
+  EXPECT_EQ(StatusOf(SeatMap(trip), "2A"), v1::SEAT_STATUS_HELD);
+
   const std::string after = scrape();
+  EXPECT_EQ(grew(after, R"(inventory_seatmap_answers_total{source="built"})"), 1);
+  EXPECT_EQ(grew(after, R"(inventory_seatmap_answers_total{source="reused"})"), 1);
+  EXPECT_EQ(grew(after, R"(inventory_requests_total{method="GetSeatMap",code="OK",outcome="ok"})"), 2);
+  EXPECT_EQ(grew(after, "inventory_seatmap_cache_loads_total"), 0);
   EXPECT_EQ(grew(after, R"(inventory_requests_total{method="HoldSeats",code="OK",outcome="success"})"), 2);
   EXPECT_EQ(
       grew(after, R"(inventory_requests_total{method="HoldSeats",code="OK",outcome="refused",reason="not_available"})"),

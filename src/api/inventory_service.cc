@@ -1,9 +1,12 @@
 #include "api/inventory_service.h"
 
+#include <grpcpp/support/proto_buffer_reader.h>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 
 #include <chrono>
+#include <memory>
 
 namespace inventory::api {
 
@@ -79,11 +82,46 @@ INVENTORY_DISPATCH(BatchCheckAvailability, BatchCheckRequest, BatchCheckResponse
 INVENTORY_DISPATCH(HoldSeats, HoldSeatsRequest, HoldSeatsResponse)
 INVENTORY_DISPATCH(ReleaseSeats, ReleaseSeatsRequest, ReleaseSeatsResponse)
 INVENTORY_DISPATCH(ConfirmBooking, ConfirmBookingRequest, ConfirmBookingResponse)
-INVENTORY_DISPATCH(GetSeatMap, GetSeatMapRequest, GetSeatMapResponse)
 INVENTORY_DISPATCH(UpdateInventory, UpdateInventoryRequest, UpdateInventoryResponse)
 INVENTORY_DISPATCH(JoinWaitlist, JoinWaitlistRequest, JoinWaitlistResponse)
 INVENTORY_DISPATCH(GetUserWaitlist, GetUserWaitlistRequest, GetUserWaitlistResponse)
 INVENTORY_DISPATCH(CancelBooking, CancelBookingRequest, CancelBookingResponse)
+
+grpc::ServerUnaryReactor* InventoryService::GetSeatMap(Ctx* ctx, const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  const auto arrived = std::chrono::steady_clock::now();
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  auto parsed = std::make_shared<v1::GetSeatMapRequest>();
+  grpc::ByteBuffer copy(*request);  // shares the slices; parsing consumes the copy
+  if (!grpc::SerializationTraits<v1::GetSeatMapRequest>::Deserialize(&copy, parsed.get()).ok()) {
+    metrics_.Record(Method::kGetSeatMap, grpc::StatusCode::INVALID_ARGUMENT, {CallOutcome::Kind::kError, 0}, 0);
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "request: not a GetSeatMapRequest"));
+    return reactor;
+  }
+  asio::co_spawn(
+      executor_,
+      [this, arrived, parsed, response, reactor]() -> asio::awaitable<void> {
+        absl::StatusOr<std::shared_ptr<const std::string>> bytes = co_await inventory_.GetSeatMapBytes(*parsed);
+        grpc::Status status = grpc::Status::OK;
+        CallOutcome outcome{CallOutcome::Kind::kOk, 0};
+        if (bytes.ok()) {
+          // The slice borrows the shared answer and lets go of it when gRPC is done.
+          auto* keep = new std::shared_ptr<const std::string>(std::move(*bytes));
+          grpc::Slice slice(
+              const_cast<char*>((*keep)->data()), (*keep)->size(),
+              [](void* p) { delete static_cast<std::shared_ptr<const std::string>*>(p); }, keep);
+          *response = grpc::ByteBuffer(&slice, 1);
+        } else {
+          status = ToGrpcStatus(bytes.status());
+          outcome = {CallOutcome::Kind::kError, 0};
+        }
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - arrived;
+        metrics_.Record(Method::kGetSeatMap, status.error_code(), outcome, took.count());
+        reactor->Finish(status);
+      },
+      asio::detached);
+  return reactor;
+}
 
 grpc::ServerUnaryReactor* InventoryService::InitializeTripInventory(Ctx* ctx,
                                                                     const v1::InitializeTripInventoryRequest* request,

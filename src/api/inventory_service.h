@@ -20,7 +20,11 @@ namespace inventory::api {
 // UNAVAILABLE, never INTERNAL: the caller should retry.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-class InventoryService final : public inventory::v1::InventoryService::CallbackService {
+// GetSeatMap is a raw method: its answer is sent as the bytes the service
+// layer keeps serialized (see service::Inventory::GetSeatMapBytes), not
+// re-serialized per call.
+class InventoryService final : public inventory::v1::InventoryService::WithRawCallbackMethod_GetSeatMap<
+                                   inventory::v1::InventoryService::CallbackService> {
  public:
   // `inventory` and `metrics` must outlive the service; `executor` is the
   // one it runs on (metrics are recorded there too).
@@ -38,7 +42,7 @@ class InventoryService final : public inventory::v1::InventoryService::CallbackS
   grpc::ServerUnaryReactor* ReleaseSeats(Ctx*, const v1::ReleaseSeatsRequest*, v1::ReleaseSeatsResponse*) override;
   grpc::ServerUnaryReactor* ConfirmBooking(Ctx*, const v1::ConfirmBookingRequest*,
                                            v1::ConfirmBookingResponse*) override;
-  grpc::ServerUnaryReactor* GetSeatMap(Ctx*, const v1::GetSeatMapRequest*, v1::GetSeatMapResponse*) override;
+  grpc::ServerUnaryReactor* GetSeatMap(Ctx*, const grpc::ByteBuffer* request, grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* InitializeTripInventory(Ctx*, const v1::InitializeTripInventoryRequest*,
                                                     v1::InitializeTripInventoryResponse*) override;
   grpc::ServerUnaryReactor* UpdateInventory(Ctx*, const v1::UpdateInventoryRequest*,

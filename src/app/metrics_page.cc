@@ -57,6 +57,12 @@ std::string RenderMetrics(const MetricsSources& sources) {
   page.Counter("inventory_seatmap_cache_loads_total", "Trip snapshots loaded from the database.", {},
                static_cast<double>(c.loads));
 
+  constexpr std::string_view kAnswers = "inventory_seatmap_answers_total";
+  constexpr std::string_view kAnswersHelp =
+      "Serialized seat-map answers: built (and serialized) or reused as they were.";
+  page.Counter(kAnswers, kAnswersHelp, {{"source", "built"}}, static_cast<double>(s.seatmap_answers_built));
+  page.Counter(kAnswers, kAnswersHelp, {{"source", "reused"}}, static_cast<double>(s.seatmap_answers_reused));
+
   metrics::AddProcessMetrics(page);
   return page.Text();
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -21,6 +22,8 @@ constexpr char kContentionText[] = "seat query contention - please retry";
 constexpr char kNotAvailableText[] = "some seats not available";
 constexpr char kLimitText[] = "maximum concurrent holds exceeded";
 constexpr char kPassengerMismatchText[] = "passenger count does not match seat count";
+// Serialized seat-map answers kept at most (one per trip and journey read).
+constexpr size_t kMaxSeatMapAnswers = 4096;
 
 absl::Status Invalid(std::string_view field, std::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", std::string(what)));
@@ -156,7 +159,44 @@ asio::awaitable<absl::StatusOr<v1::GetSeatMapResponse>> Inventory::GetSeatMap(co
   const domain::TripSnapshot& t = **snap;
   absl::StatusOr<SegmentRange> range = domain::ResolveJourney(t.stations, r.from_station_id(), r.to_station_id());
   if (!range.ok()) co_return range.status();
+  int64_t valid_until = 0;
+  co_return BuildSeatMap(t, *range, clock_(), &valid_until);
+}
+
+asio::awaitable<absl::StatusOr<std::shared_ptr<const std::string>>> Inventory::GetSeatMapBytes(
+    const v1::GetSeatMapRequest& r) {
+  if (absl::Status s = CheckId("trip_id", r.trip_id()); !s.ok()) co_return s;
+  if (absl::Status s = CheckId("organization_id", r.organization_id()); !s.ok()) co_return s;
+  absl::StatusOr<SnapshotCache::SnapshotPtr> snap = co_await Snapshot(r.organization_id(), r.trip_id());
+  if (!snap.ok()) co_return snap.status();
+  const SnapshotCache::SnapshotPtr& t = *snap;
+  absl::StatusOr<SegmentRange> range = domain::ResolveJourney(t->stations, r.from_station_id(), r.to_station_id());
+  if (!range.ok()) co_return range.status();
   const int64_t now = clock_();
+  const std::string key = absl::StrCat(r.organization_id().size(), ":", r.organization_id(), r.trip_id(), "#",
+                                       range->first, "-", range->last);
+  if (options_.seatmap_cache) {
+    auto it = seatmap_answers_.find(key);
+    if (it != seatmap_answers_.end() && it->second.snapshot == t && it->second.version == t->version &&
+        now < it->second.valid_until_ms) {
+      ++stats_.seatmap_answers_reused;
+      co_return it->second.bytes;
+    }
+  }
+  int64_t valid_until = 0;
+  auto bytes = std::make_shared<const std::string>(BuildSeatMap(*t, *range, now, &valid_until).SerializeAsString());
+  ++stats_.seatmap_answers_built;
+  if (options_.seatmap_cache) {
+    // Bounded: answers of trips nobody reads any more go all at once.
+    if (seatmap_answers_.size() >= kMaxSeatMapAnswers) seatmap_answers_.clear();
+    seatmap_answers_[key] = SeatMapAnswer{t, t->version, valid_until, bytes};
+  }
+  co_return bytes;
+}
+
+v1::GetSeatMapResponse Inventory::BuildSeatMap(const domain::TripSnapshot& t, SegmentRange range, int64_t now,
+                                             int64_t* valid_until_ms) const {
+  *valid_until_ms = std::numeric_limits<int64_t>::max();
   v1::GetSeatMapResponse out;
   out.set_vehicle_id(t.trip.vehicle_id);
   out.set_vehicle_type(t.trip.vehicle_type);
@@ -177,7 +217,7 @@ asio::awaitable<absl::StatusOr<v1::GetSeatMapResponse>> Inventory::GetSeatMap(co
       row = out.add_rows();
       row->set_row_number(s.row);
     }
-    domain::JourneyStatus js = domain::StatusOver(t.states[i], *range, now);
+    domain::JourneyStatus js = domain::StatusOver(t.states[i], range, now);
     v1::SeatCell* cell = row->add_seats();
     cell->set_seat_id(s.seat_id);
     cell->set_seat_number(s.seat_number);
@@ -190,6 +230,12 @@ asio::awaitable<absl::StatusOr<v1::GetSeatMapResponse>> Inventory::GetSeatMap(co
     cell->set_has_power(s.has_power);
     cell->set_is_exit_row(s.is_exit_row);
     if (js.status == SeatStatus::kHeld) cell->set_hold_expires_at(Seconds(js.hold_expires_at_ms));
+    for (int seg = range.first; seg <= range.last; ++seg) {
+      const domain::SegmentState& st = t.states[i][static_cast<size_t>(seg)];
+      if (st.status == SeatStatus::kHeld && st.expires_at_ms > now) {
+        *valid_until_ms = std::min(*valid_until_ms, st.expires_at_ms);
+      }
+    }
   }
   out.set_total_rows(max_row);
   out.set_total_columns(max_col);
@@ -205,8 +251,9 @@ asio::awaitable<absl::StatusOr<v1::GetSeatMapResponse>> Inventory::GetSeatMap(co
   for (const auto& [name, unused] : classes) {
     (*out.mutable_legend()->mutable_class_colors())[name] = kPalette[n++ % 6];
   }
-  co_return out;
+  return out;
 }
+
 
 asio::awaitable<absl::StatusOr<v1::CheckAvailabilityResponse>> Inventory::CheckAvailability(
     const v1::CheckAvailabilityRequest& r) {

@@ -16,6 +16,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -62,6 +64,9 @@ struct InventoryStats {
   uint64_t edge_rejections = 0;      // a Redis "taken" marker
   uint64_t seatmap_rejections = 0;   // the fresh cached seat map shows the seat taken
   uint64_t inflight_rejections = 0;  // a hold of the seat is in flight here (L0)
+  // Serialized seat-map answers: built, or reused as they were.
+  uint64_t seatmap_answers_built = 0;
+  uint64_t seatmap_answers_reused = 0;
 };
 
 class Inventory {
@@ -74,6 +79,12 @@ class Inventory {
   asio::awaitable<absl::StatusOr<v1::InitializeTripInventoryResponse>> InitializeTrip(
       const v1::InitializeTripInventoryRequest& request);
   asio::awaitable<absl::StatusOr<v1::GetSeatMapResponse>> GetSeatMap(const v1::GetSeatMapRequest& request);
+  // The same answer, serialized. One serialization serves every request for
+  // the same journey of the same snapshot (and version) until a hold shown
+  // in it expires, so a storm of seat-map reads costs no re-serialization.
+  // With the seat-map cache off, every call builds and serializes afresh.
+  asio::awaitable<absl::StatusOr<std::shared_ptr<const std::string>>> GetSeatMapBytes(
+      const v1::GetSeatMapRequest& request);
   asio::awaitable<absl::StatusOr<v1::CheckAvailabilityResponse>> CheckAvailability(
       const v1::CheckAvailabilityRequest& request);
   asio::awaitable<absl::StatusOr<v1::BatchCheckResponse>> BatchCheckAvailability(const v1::BatchCheckRequest& request);
@@ -101,6 +112,10 @@ class Inventory {
                                                                         const std::vector<std::string>& seats,
                                                                         int64_t duration_seconds,
                                                                         bool trust_snapshot);
+  // The seat map of `range` as of `now_ms`; `valid_until_ms` is set to when
+  // it would first differ (the earliest expiry of a hold it shows).
+  v1::GetSeatMapResponse BuildSeatMap(const domain::TripSnapshot& t, domain::SegmentRange range, int64_t now_ms,
+                                      int64_t* valid_until_ms) const;
   void AfterChange(const storage::TripRef& trip) { cache_.Invalidate(trip); }
   // Writes a hold this instance just made into the cached snapshot.
   void AfterHold(const storage::HoldRecord& hold);
@@ -114,6 +129,14 @@ class Inventory {
   SnapshotCache cache_;
   // (org, trip, seat, segment) cells with a hold request in flight here (L0).
   std::set<std::string> inflight_;
+  // Serialized seat-map answers by trip and journey.
+  struct SeatMapAnswer {
+    SnapshotCache::SnapshotPtr snapshot;  // the one it was built from
+    uint64_t version = 0;
+    int64_t valid_until_ms = 0;
+    std::shared_ptr<const std::string> bytes;
+  };
+  std::map<std::string, SeatMapAnswer> seatmap_answers_;
   InventoryStats stats_;
   int64_t last_edge_warning_ms_ = 0;
   uint64_t skipped_at_last_warning_ = 0;
