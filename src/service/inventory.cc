@@ -139,7 +139,17 @@ asio::awaitable<absl::StatusOr<v1::InitializeTripInventoryResponse>> Inventory::
     co_return absl::AlreadyExistsError(
         absl::StrCat("trip '", trip.trip_id, "' already exists with a different definition"));
   }
-  AfterChange({trip.organization_id, trip.trip_id});
+  if (*outcome == storage::CreateTripOutcome::kCreated) {
+    // Every seat was just written free: the snapshot is known without a read.
+    auto fresh = std::make_shared<domain::TripSnapshot>();
+    fresh->stations = trip.Stations();
+    fresh->states.assign(trip.seats.size(), std::vector<domain::SegmentState>(trip.segments.size()));
+    fresh->loaded_at_ms = clock_();
+    fresh->trip = trip;
+    cache_.Seed({trip.organization_id, trip.trip_id}, std::move(fresh));
+  } else {
+    AfterChange({trip.organization_id, trip.trip_id});
+  }
   v1::InitializeTripInventoryResponse out;
   out.set_success(true);
   if (*outcome == storage::CreateTripOutcome::kCreated) {

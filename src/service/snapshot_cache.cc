@@ -32,6 +32,14 @@ void SnapshotCache::Update(const storage::TripRef& trip,
   ++it->second.snapshot->version;
 }
 
+void SnapshotCache::Seed(const storage::TripRef& trip, std::shared_ptr<domain::TripSnapshot> snapshot) {
+  if (!enabled_ || ttl_.count() <= 0) return;
+  Entry& entry = entries_[Key(trip)];
+  ++entry.generation;
+  entry.snapshot = std::move(snapshot);
+  entry.loaded_at = std::chrono::steady_clock::now();
+}
+
 void SnapshotCache::Invalidate(const storage::TripRef& trip) {
   auto it = entries_.find(Key(trip));
   if (it == entries_.end()) return;

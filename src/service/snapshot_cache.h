@@ -61,6 +61,9 @@ class SnapshotCache {
   // bumps its version; a load in flight is not kept.
   void Update(const storage::TripRef& trip, const std::function<void(domain::TripSnapshot&)>& change);
   void Invalidate(const storage::TripRef& trip);
+  // Caches `snapshot` as freshly loaded (a trip this instance has just
+  // written in full); a load in flight is not kept. No-op when disabled.
+  void Seed(const storage::TripRef& trip, std::shared_ptr<domain::TripSnapshot> snapshot);
 
   bool enabled() const { return enabled_; }
   std::chrono::milliseconds ttl() const { return ttl_; }

@@ -168,6 +168,23 @@ TEST(SnapshotCacheTest, UpdateChangesTheCachedSnapshotInPlaceWithoutReload) {
   cache.Update({"org", "other"}, [](domain::TripSnapshot&) { ADD_FAILURE() << "no snapshot to change"; });
 }
 
+TEST(SnapshotCacheTest, ASeededSnapshotIsServedWithoutALoad) {
+  asio::io_context io;
+  SlowStore store;
+  SnapshotCache cache(store, 5000ms, true);
+  auto seeded = std::make_shared<domain::TripSnapshot>();
+  seeded->trip.trip_id = "trip";
+  cache.Seed({"org", "trip"}, seeded);
+  EXPECT_EQ(Storm(io, cache, 10), 10);
+  EXPECT_EQ(store.loads, 0);
+  EXPECT_TRUE(cache.Peek({"org", "trip"}).fresh);
+
+  SlowStore other;
+  SnapshotCache off(other, 5000ms, false);
+  off.Seed({"org", "trip"}, seeded);
+  EXPECT_EQ(off.Peek({"org", "trip"}).snapshot, nullptr);
+}
+
 TEST(SnapshotCacheTest, ALoadStartedBeforeAnUpdateIsNotKept) {
   asio::io_context io;
   SlowStore store;

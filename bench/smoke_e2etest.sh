@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Smoke run of the benchmark suite (part of the test command): every scenario
+# for a few seconds against the test Cassandra and Redis, so the suite cannot
+# rot. It checks that every run answered without errors and that the JSON,
+# Markdown and PNG reports were written; the figures are not judged here.
+#
+#   smoke_e2etest.sh BUILD_DIR
+set -euo pipefail
+build="$1"
+here="$(cd "$(dirname "$0")" && pwd)"
+out="$(mktemp -d "${TMPDIR:-/tmp}/bench-smoke.XXXXXX")"
+trap 'rm -rf "$out"' EXIT
+
+python3 "$here/bench.py" --quick --build "$build" \
+  --cql "${INVENTORY_TEST_CQL_HOST:-127.0.0.1}:${INVENTORY_TEST_CQL_PORT:-9042}" \
+  --redis "${INVENTORY_TEST_REDIS_HOST:-127.0.0.1}:${INVENTORY_TEST_REDIS_PORT:-6379}" \
+  --keyspace "bench_smoke_$$" --out "$out"
+
+python3 - "$out" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+r = json.load(open(os.path.join(out, "results.json")))
+runs = {(x["scenario"], x["mode"]) for x in r["runs"]}
+want = {("hot-seat", "on"), ("hot-seat", "off"), ("spread", "on"), ("seatmap", "on"), ("seatmap", "off"),
+        ("funnel", "on")}
+assert runs == want, f"runs {sorted(runs)}"
+for x in r["runs"]:
+    assert x["outcomes"]["errors"] == 0, x
+    assert x["server"]["requests"] >= x["requests"], x
+assert len(r["raw_lwt"]) == 2 and all(x["applied"] == x["requests"] for x in r["raw_lwt"]), r["raw_lwt"]
+hot = next(x for x in r["runs"] if x["scenario"] == "hot-seat" and x["mode"] == "on")
+assert hot["outcomes"]["success"] == 1, hot["outcomes"]
+assert "| scenario | target |" in open(os.path.join(out, "summary.md")).read()
+png = open(os.path.join(out, "latency.png"), "rb").read()
+assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000, len(png)
+print("bench smoke: 6 runs, reports written")
+PY

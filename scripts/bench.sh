@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The benchmark suite, end to end, on a fresh machine or a used one.
+#
+# Installs what is missing, starts a Cassandra and a Redis of its own (ports
+# BENCH_CQL_PORT=29042 and BENCH_REDIS_PORT=26379, data under .bench-run/,
+# removed afterwards), builds the release binaries, and runs bench/bench.py:
+# every scenario against a fresh inventoryd, with and without the mechanism
+# it measures. Results go to BENCH_OUT (default bench/results/latest):
+# results.json, summary.md and latency.png.
+#
+#   scripts/bench.sh                 the full run (about 10 minutes here)
+#   scripts/bench.sh --quick         a few seconds per scenario
+#   scripts/bench.sh --only spread   one scenario (comma-separated list)
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+BENCH_DIR="$ROOT/.bench-run"
+CQL_PORT="${BENCH_CQL_PORT:-29042}"
+REDIS_PORT="${BENCH_REDIS_PORT:-26379}"
+OUT="${BENCH_OUT:-$ROOT/bench/results/latest}"
+
+cleanup() {
+  local rc=$?
+  "$ROOT/scripts/redis.sh" stop --dir "$BENCH_DIR/redis" || true
+  "$ROOT/scripts/cassandra.sh" stop --dir "$BENCH_DIR/cassandra" || true
+  rm -rf "$BENCH_DIR"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$ROOT/scripts/install-deps.sh"
+"$ROOT/scripts/cassandra.sh" fetch
+"$ROOT/scripts/redis.sh" stop --dir "$BENCH_DIR/redis" || true
+"$ROOT/scripts/cassandra.sh" stop --dir "$BENCH_DIR/cassandra" || true
+rm -rf "$BENCH_DIR"; mkdir -p "$BENCH_DIR"
+
+"$ROOT/scripts/cassandra.sh" start --dir "$BENCH_DIR/cassandra" --port "$CQL_PORT" \
+  >"$BENCH_DIR/cassandra-start.log" 2>&1 &
+cassandra_starter=$!
+"$ROOT/scripts/redis.sh" start --dir "$BENCH_DIR/redis" --port "$REDIS_PORT"
+"$ROOT/scripts/build.sh" release inventoryd inventory-load inventory-lwt-bench
+if ! wait "$cassandra_starter"; then
+  cat "$BENCH_DIR/cassandra-start.log" >&2
+  die "Cassandra did not start"
+fi
+
+log "bench: results into $OUT"
+python3 "$ROOT/bench/bench.py" --cql "127.0.0.1:$CQL_PORT" --redis "127.0.0.1:$REDIS_PORT" \
+  --cassandra-pid "$(cat "$BENCH_DIR/cassandra/cassandra.pid")" \
+  --out "$OUT" --command "scripts/bench.sh $*" "$@"
