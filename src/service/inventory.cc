@@ -545,21 +545,23 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldInDatabase
   co_return out;
 }
 
-void Inventory::AfterHold(const storage::HoldRecord& hold) {
-  cache_.Update({hold.organization_id, hold.trip_id}, [&hold](domain::TripSnapshot& snapshot) {
-    for (const std::string& seat : hold.seat_ids) {
+void Inventory::PatchSeats(const storage::TripRef& trip, const std::vector<std::string>& seats, SegmentRange range,
+                           const std::function<void(domain::SegmentState&)>& change) {
+  cache_.Update(trip, [&](domain::TripSnapshot& snapshot) {
+    for (const std::string& seat : seats) {
       const int index = snapshot.SeatIndex(seat);
       if (index < 0) continue;
       std::vector<domain::SegmentState>& states = snapshot.states[static_cast<size_t>(index)];
-      for (int s = hold.range.first; s <= hold.range.last && static_cast<size_t>(s) < states.size(); ++s) {
-        domain::SegmentState& st = states[static_cast<size_t>(s)];
-        st.status = SeatStatus::kHeld;
-        st.hold_id = hold.hold_id;
-        st.user_id = hold.user_id;
-        st.booking_id.clear();
-        st.expires_at_ms = hold.expires_at_ms;
+      for (int s = range.first; s <= range.last && static_cast<size_t>(s) < states.size(); ++s) {
+        change(states[static_cast<size_t>(s)]);
       }
     }
+  });
+}
+
+void Inventory::AfterHold(const storage::HoldRecord& hold) {
+  PatchSeats({hold.organization_id, hold.trip_id}, hold.seat_ids, hold.range, [&hold](domain::SegmentState& st) {
+    st = domain::SegmentState{SeatStatus::kHeld, hold.hold_id, "", hold.expires_at_ms, hold.user_id};
   });
 }
 
@@ -591,10 +593,15 @@ asio::awaitable<absl::StatusOr<v1::ReleaseSeatsResponse>> Inventory::ReleaseSeat
   for (const std::string& seat : hold.seat_ids) frees.push_back(store_.ReleaseSeat(trip, seat, hold.range, hold.hold_id));
   std::vector<absl::StatusOr<bool>> freed = co_await Gather(std::move(frees));
   int count = 0;
-  for (const absl::StatusOr<bool>& f : freed) {
-    if (!f.ok()) co_return f.status();
-    count += *f ? 1 : 0;
+  std::vector<std::string> released;
+  for (size_t i = 0; i < freed.size(); ++i) {
+    if (!freed[i].ok()) co_return freed[i].status();
+    if (*freed[i]) {
+      ++count;
+      released.push_back(hold.seat_ids[i]);
+    }
   }
+  bool unbooked_any = false;
   // A confirm of this hold that was cut short may have booked some seats
   // under a pending booking: the release undoes that too.
   absl::StatusOr<std::optional<storage::BookingRecord>> pending =
@@ -609,13 +616,20 @@ asio::awaitable<absl::StatusOr<v1::ReleaseSeatsResponse>> Inventory::ReleaseSeat
     for (const absl::StatusOr<bool>& u : unbooked) {
       if (!u.ok()) co_return u.status();
       count += *u ? 1 : 0;
+      unbooked_any = unbooked_any || *u;
     }
     absl::Status cancelled = co_await store_.SetBookingState(**pending, storage::BookingRecord::State::kCancelled);
     if (!cancelled.ok()) co_return cancelled;
   }
   absl::Status finished = co_await store_.FinishHold(hold, storage::HoldRecord::State::kReleased, "");
   if (!finished.ok()) co_return finished;
-  AfterChange(trip);
+  if (unbooked_any) {
+    AfterChange(trip);  // rare: a cut-short confirm was undone too
+  } else {
+    PatchSeats(trip, released, hold.range, [&hold](domain::SegmentState& st) {
+      if (st.status == SeatStatus::kHeld && st.hold_id == hold.hold_id) st = domain::SegmentState{};
+    });
+  }
   if (edge_ != nullptr) {
     cache::TripKey key{hold.organization_id, hold.trip_id};
     std::vector<cache::SeatSegment> cells = Cells(hold.seat_ids, hold.range);
@@ -770,7 +784,9 @@ asio::awaitable<absl::StatusOr<v1::ConfirmBookingResponse>> Inventory::ConfirmBo
   if (!confirmed.ok()) co_return confirmed;
   absl::Status finished = co_await store_.FinishHold(hold, storage::HoldRecord::State::kConfirmed, booking_id);
   if (!finished.ok()) co_return finished;
-  AfterChange(trip);
+  PatchSeats(trip, hold.seat_ids, hold.range, [&](domain::SegmentState& st) {
+    st = domain::SegmentState{SeatStatus::kBooked, "", booking_id, 0, hold.user_id};
+  });
   if (edge_ != nullptr) {
     std::vector<cache::Marker> markers;
     const int64_t until = clock_() + options_.booked_marker_ttl.count();
@@ -814,13 +830,19 @@ asio::awaitable<absl::StatusOr<v1::CancelBookingResponse>> Inventory::CancelBook
   }
   std::vector<absl::StatusOr<bool>> freed = co_await Gather(std::move(frees));
   int count = 0;
-  for (const absl::StatusOr<bool>& f : freed) {
-    if (!f.ok()) co_return f.status();
-    count += *f ? 1 : 0;
+  std::vector<std::string> unbooked;
+  for (size_t i = 0; i < freed.size(); ++i) {
+    if (!freed[i].ok()) co_return freed[i].status();
+    if (*freed[i]) {
+      ++count;
+      unbooked.push_back(booking.seat_ids[i]);
+    }
   }
   absl::Status state = co_await store_.SetBookingState(booking, storage::BookingRecord::State::kCancelled);
   if (!state.ok()) co_return state;
-  AfterChange(trip);
+  PatchSeats(trip, unbooked, booking.range, [&booking](domain::SegmentState& st) {
+    if (st.status == SeatStatus::kBooked && st.booking_id == booking.booking_id) st = domain::SegmentState{};
+  });
   if (edge_ != nullptr) {
     cache::TripKey key{booking.organization_id, booking.trip_id};
     std::vector<cache::SeatSegment> cells = Cells(booking.seat_ids, booking.range);

@@ -117,7 +117,11 @@ class Inventory {
   v1::GetSeatMapResponse BuildSeatMap(const domain::TripSnapshot& t, domain::SegmentRange range, int64_t now_ms,
                                       int64_t* valid_until_ms) const;
   void AfterChange(const storage::TripRef& trip) { cache_.Invalidate(trip); }
-  // Writes a hold this instance just made into the cached snapshot.
+  // Writes a change this instance just made to `seats` over `range` into
+  // the cached snapshot (instead of dropping it): `change` is applied to
+  // each of their segment states.
+  void PatchSeats(const storage::TripRef& trip, const std::vector<std::string>& seats, domain::SegmentRange range,
+                  const std::function<void(domain::SegmentState&)>& change);
   void AfterHold(const storage::HoldRecord& hold);
   // Logs, at most every 10 s, that the edge was skipped and why.
   void WarnEdgeSkipped(const absl::Status& why);
