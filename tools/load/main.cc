@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "common/progress_line.h"
 #include "load_options.h"
 #include "load_runner.h"
 #include "report.h"
@@ -37,35 +38,7 @@ static_assert(std::atomic<int>::is_always_lock_free);
 // Counts SIGINT/SIGTERM; the main loop acts on the count.
 extern "C" void OnInterrupt(int) { g_interrupts.fetch_add(1); }
 
-// One progress line on stderr: rewritten in place on a terminal, appended otherwise.
-class ProgressPrinter {
- public:
-  ProgressPrinter() : tty_(::isatty(STDERR_FILENO) == 1) {}
-  void Print(const std::string& line) {
-    if (tty_) {
-      std::fprintf(stderr, "\r%s\x1b[K", line.c_str());
-      line_open_ = true;
-    } else {
-      std::fprintf(stderr, "%s\n", line.c_str());
-    }
-    std::fflush(stderr);
-  }
-  // A message of its own line, below the progress line.
-  void Note(const std::string& text) {
-    Finish();
-    std::fprintf(stderr, "%s\n", text.c_str());
-    std::fflush(stderr);
-  }
-  // Ends the progress line (on a terminal) so later output starts afresh.
-  void Finish() {
-    if (line_open_) std::fputc('\n', stderr);
-    line_open_ = false;
-  }
-
- private:
-  const bool tty_;
-  bool line_open_ = false;
-};
+using ProgressPrinter = ::inventory::ProgressLine;
 
 int Run(int argc, char** argv) {
   auto parsed = ParseLoadOptions(argc, argv);

@@ -21,6 +21,7 @@
 #include <asio/this_coro.hpp>
 #include <fmt/format.h>
 
+#include "common/progress_line.h"
 #include "bench_options.h"
 #include "bench_summary.h"
 #include "cql/session.h"
@@ -34,34 +35,7 @@ constexpr int kExitFail = 1;
 constexpr int kExitUsage = 2;
 
 // One progress line on stderr: rewritten in place on a terminal, appended
-// otherwise.
-class ProgressPrinter {
- public:
-  ProgressPrinter() : tty_(::isatty(STDERR_FILENO) == 1) {}
-  void Print(const std::string& line) {
-    if (tty_) {
-      std::fprintf(stderr, "\r%s\x1b[K", line.c_str());
-      line_open_ = true;
-    } else {
-      std::fprintf(stderr, "%s\n", line.c_str());
-    }
-    std::fflush(stderr);
-  }
-  // A message on its own line, below any progress line.
-  void Note(const std::string& text) {
-    Finish();
-    std::fprintf(stderr, "%s\n", text.c_str());
-    std::fflush(stderr);
-  }
-  void Finish() {
-    if (line_open_) std::fputc('\n', stderr);
-    line_open_ = false;
-  }
-
- private:
-  const bool tty_;
-  bool line_open_ = false;
-};
+using ProgressPrinter = ::inventory::ProgressLine;
 
 std::string HostsText(const BenchOptions& o) {
   std::string hosts;

@@ -64,6 +64,21 @@ class CqlSeatStoreTest : public ::testing::Test {
     EXPECT_EQ(*created, CreateTripOutcome::kCreated);
   }
 
+  // A one-seat, one-segment hold record of `user` on trip t1.
+  static HoldRecord HoldOf(const std::string& user, const std::string& id, const std::string& seat,
+                           int64_t expires_at_ms) {
+    HoldRecord h;
+    h.hold_id = id;
+    h.organization_id = "org";
+    h.user_id = user;
+    h.trip_id = "t1";
+    h.seat_ids = {seat};
+    h.range = {0, 0};
+    h.created_at_ms = NowMs();
+    h.expires_at_ms = expires_at_ms;
+    return h;
+  }
+
   void TearDown() override {
     if (session_) {
       (void)Run([&] { return session_->Query("DROP KEYSPACE IF EXISTS " + keyspace_); });
@@ -169,18 +184,7 @@ TEST_F(CqlSeatStoreTest, OnlyTheOwnerReleasesAndBookingNeedsTheHold) {
 }
 
 TEST_F(CqlSeatStoreTest, LiveHoldsPerUserAreLimitedAndExpiredOnesDoNotCount) {
-  auto record = [&](const std::string& id, int64_t expires) {
-    HoldRecord h;
-    h.hold_id = id;
-    h.organization_id = "org";
-    h.user_id = "u";
-    h.trip_id = "t1";
-    h.seat_ids = {"s1"};
-    h.range = {0, 0};
-    h.created_at_ms = NowMs();
-    h.expires_at_ms = expires;
-    return h;
-  };
+  auto record = [](const std::string& id, int64_t expires) { return HoldOf("u", id, "s1", expires); };
   const int64_t later = NowMs() + 60000;
   auto first = Run([&] { return store_->RecordHoldWithinLimit(record("h1", NowMs() - 1), 2); });
   ASSERT_TRUE(first.ok()) << first.status();
@@ -208,16 +212,8 @@ TEST_F(CqlSeatStoreTest, RacingHoldsOfOneUserNeverExceedTheLimit) {
     auto outcomes = Run([&]() -> asio::awaitable<std::vector<absl::StatusOr<LimitOutcome>>> {
       std::vector<asio::awaitable<absl::StatusOr<LimitOutcome>>> racing;
       for (int i = 0; i < kRacers; ++i) {
-        HoldRecord h;
-        h.hold_id = user + "-h" + std::to_string(i);
-        h.organization_id = "org";
-        h.user_id = user;
-        h.trip_id = "t1";
-        h.seat_ids = {"s1"};
-        h.range = {0, 0};
-        h.created_at_ms = NowMs();
-        h.expires_at_ms = NowMs() + 60000;
-        racing.push_back(store_->RecordHoldWithinLimit(std::move(h), 2));
+        racing.push_back(
+            store_->RecordHoldWithinLimit(HoldOf(user, user + "-h" + std::to_string(i), "s1", NowMs() + 60000), 2));
       }
       co_return co_await Gather(std::move(racing));
     });
@@ -234,15 +230,7 @@ TEST_F(CqlSeatStoreTest, RacingHoldsOfOneUserNeverExceedTheLimit) {
     // take exactly the holds the limit leaves.
     int more = 0;
     for (int i = 0; i < 3; ++i) {
-      HoldRecord h;
-      h.hold_id = user + "-later" + std::to_string(i);
-      h.organization_id = "org";
-      h.user_id = user;
-      h.trip_id = "t1";
-      h.seat_ids = {"s2"};
-      h.range = {0, 0};
-      h.created_at_ms = NowMs();
-      h.expires_at_ms = NowMs() + 60000;
+      const HoldRecord h = HoldOf(user, user + "-later" + std::to_string(i), "s2", NowMs() + 60000);
       if (*Run([&] { return store_->RecordHoldWithinLimit(h, 2); }) == LimitOutcome::kRecorded) ++more;
     }
     EXPECT_EQ(recorded + more, 2) << "round " << round;
