@@ -362,7 +362,7 @@ def markdown(runs, lwt, goals, command):
 def chart(runs, out_dir):
     data = os.path.join(out_dir, "latency.dat")
     with open(data, "w") as f:
-        f.write("run p50 p99 p99_9\n")
+        f.write("# run p50 p99 p99_9\n")
         for r in runs:
             l = r["latency_ms"]
             f.write(f"\"{r['scenario']} ({r['mode']})\" {max(l['p50'], 0.001)} {max(l['p99'], 0.001)} "
