@@ -88,8 +88,9 @@ absl::Status InventoryServer::Start() {
   if (absl::Status s = ConnectDatabase(); !s.ok()) return s;
   ConnectRedis();
   if (absl::Status s = StartService(); !s.ok()) return s;
-  if (absl::Status s = StartHttp(); !s.ok()) return s;
-  return StartGrpc();
+  if (absl::Status s = StartGrpc(); !s.ok()) return s;
+  // Last: /health answering means the gRPC port is open too.
+  return StartHttp();
 }
 
 absl::Status InventoryServer::StartHttp() {

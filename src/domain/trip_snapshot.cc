@@ -4,7 +4,17 @@
 
 namespace inventory::domain {
 
+void TripSnapshot::IndexSeats() {
+  seat_positions_.clear();
+  seat_positions_.reserve(trip.seats.size());
+  for (size_t i = 0; i < trip.seats.size(); ++i) seat_positions_.emplace(trip.seats[i].seat_id, static_cast<int>(i));
+}
+
 int TripSnapshot::SeatIndex(std::string_view seat_id) const {
+  if (!seat_positions_.empty()) {
+    auto it = seat_positions_.find(seat_id);
+    return it == seat_positions_.end() ? -1 : it->second;
+  }
   for (size_t i = 0; i < trip.seats.size(); ++i) {
     if (trip.seats[i].seat_id == seat_id) return static_cast<int>(i);
   }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "domain/journey.h"
@@ -27,8 +28,18 @@ struct TripSnapshot {
   // snapshot in place (see service::SnapshotCache::Update).
   uint64_t version = 0;
 
-  // Index of a seat in trip.seats, or -1.
+  // Index of a seat in trip.seats, or -1. A hash lookup once IndexSeats()
+  // has run, a scan before.
   int SeatIndex(std::string_view seat_id) const;
+  // Builds the seat-id lookup; call once trip.seats is final.
+  void IndexSeats();
+
+ private:
+  struct IdHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+  };
+  std::unordered_map<std::string, int, IdHash, std::equal_to<>> seat_positions_;
 };
 
 struct FreeSeat {

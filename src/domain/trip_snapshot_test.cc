@@ -18,6 +18,20 @@ TripSnapshot ThreeSeatsTwoSegments() {
   return s;
 }
 
+TEST(TripSnapshotTest, SeatIndexIsTheSameScannedOrIndexedAndCopiesKeepTheirOwnIndex) {
+  TripSnapshot s = ThreeSeatsTwoSegments();
+  EXPECT_EQ(s.SeatIndex("s2"), 1);
+  EXPECT_EQ(s.SeatIndex("nope"), -1);
+  s.IndexSeats();
+  EXPECT_EQ(s.SeatIndex("s1"), 0);
+  EXPECT_EQ(s.SeatIndex("s3"), 2);
+  EXPECT_EQ(s.SeatIndex("nope"), -1);
+  EXPECT_EQ(s.SeatIndex(""), -1);
+  TripSnapshot copy = s;
+  s = ThreeSeatsTwoSegments();  // the original's seats are gone
+  EXPECT_EQ(copy.SeatIndex("s3"), 2);
+}
+
 TEST(TripSnapshotTest, AllFree) {
   TripSnapshot s = ThreeSeatsTwoSegments();
   Availability a = ComputeAvailability(s, {0, 1}, "", 2, kNow);

@@ -146,6 +146,7 @@ asio::awaitable<absl::StatusOr<v1::InitializeTripInventoryResponse>> Inventory::
     fresh->states.assign(trip.seats.size(), std::vector<domain::SegmentState>(trip.segments.size()));
     fresh->loaded_at_ms = clock_();
     fresh->trip = trip;
+    fresh->IndexSeats();
     cache_.Seed({trip.organization_id, trip.trip_id}, std::move(fresh));
   } else {
     AfterChange({trip.organization_id, trip.trip_id});

@@ -1,14 +1,12 @@
 #include "resp_writer.h"
 
-#include <hiredis/hiredis.h>
-
+#include <charconv>
 #include <climits>
-#include <vector>
 
 namespace redis::internal {
 namespace {
 
-// Redis' default proto-max-bulk-len; also keeps hiredis' int length safe.
+// Redis' default proto-max-bulk-len.
 constexpr size_t kMaxCommandBytes = size_t{512} << 20;
 
 template <typename Str>
@@ -25,22 +23,22 @@ absl::Status AppendImpl(std::span<const Str> argv, std::string* out) {
     return absl::InvalidArgumentError(
         "redis: command arguments exceed 512 MiB (proto-max-bulk-len)");
   }
-  std::vector<const char*> ptrs;
-  std::vector<size_t> lens;
-  ptrs.reserve(argv.size());
-  lens.reserve(argv.size());
+  // "*<n>\r\n" then "$<len>\r\n<bytes>\r\n" per argument, written in place
+  // (no temporary command buffer, no printf).
+  char digits[24];
+  auto append_header = [&](char kind, size_t n) {
+    out->push_back(kind);
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), n);
+    (void)ec;  // 24 digits hold any size_t
+    out->append(digits, static_cast<size_t>(end - digits));
+    out->append("\r\n", 2);
+  };
+  append_header('*', argv.size());
   for (const auto& a : argv) {
-    ptrs.push_back(a.data());
-    lens.push_back(a.size());
+    append_header('$', a.size());
+    out->append(a.data(), a.size());
+    out->append("\r\n", 2);
   }
-  char* cmd = nullptr;
-  const int len = redisFormatCommandArgv(&cmd, static_cast<int>(argv.size()),
-                                         ptrs.data(), lens.data());
-  if (len < 0 || cmd == nullptr) {
-    return absl::ResourceExhaustedError("redis: cannot format command");
-  }
-  out->append(cmd, static_cast<size_t>(len));
-  redisFreeCommand(cmd);
   return absl::OkStatus();
 }
 

@@ -3,7 +3,7 @@
 // A command is sent as an array of bulk strings (RESP2 specification,
 // "Sending commands to a Redis server"): `*<argc>\r\n` then `$<len>\r\n<arg>\r\n`
 // per argument. Arguments are binary-safe (they may contain "\r\n" and NUL).
-// The framing is produced by hiredis' redisFormatCommandArgv.
+// The framing is written directly (std::to_chars for the lengths, no printf).
 //
 // Thread-safe (pure functions).
 #pragma once

@@ -32,6 +32,18 @@ TEST(RespWriterTest, AppendsToExistingBuffer) {
   EXPECT_EQ(out, "prefix*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n");
 }
 
+TEST(RespWriterTest, LongArgumentsAndManyArguments) {
+  std::vector<std::string> argv = {"EVALSHA", std::string(12345, 'x')};
+  for (int i = 0; i < 120; ++i) argv.push_back(std::to_string(i));
+  auto out = EncodeCommand(argv);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->rfind("*122\r\n$7\r\nEVALSHA\r\n$12345\r\n", 0), 0u);
+  EXPECT_NE(out->find("\r\n$3\r\n119\r\n"), std::string::npos);
+  EXPECT_EQ(out->size(), std::string("*122\r\n$7\r\nEVALSHA\r\n$12345\r\n").size() + 12345 + 2 +
+                             10 * std::string("$1\r\n0\r\n").size() + 90 * std::string("$2\r\n10\r\n").size() +
+                             20 * std::string("$3\r\n100\r\n").size());
+}
+
 TEST(RespWriterTest, EmptyArgvIsInvalid) {
   std::string out = "unchanged";
   std::vector<std::string> argv;

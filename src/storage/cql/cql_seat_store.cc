@@ -487,6 +487,7 @@ asio::awaitable<absl::StatusOr<std::shared_ptr<domain::TripSnapshot>>> CqlSeatSt
     s.is_exit_row = flag("is_exit_row");
     trip.seats.push_back(std::move(s));
   }
+  snapshot->IndexSeats();
   const size_t segments = trip.segments.size();
   snapshot->states.assign(trip.seats.size(), std::vector<SegmentState>(segments));
   // Seats not found below keep no row: they read as blocked (never free).
