@@ -24,10 +24,14 @@ int HexValue(char c) {
 }  // namespace
 
 std::string PercentEncode(std::string_view text, std::string_view special) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    if (c == '%' || special.find(c) != std::string_view::npos) {
+  auto needs_escape = [special](char c) { return c == '%' || special.find(c) != std::string_view::npos; };
+  size_t first = 0;
+  while (first < text.size() && !needs_escape(text[first])) ++first;
+  if (first == text.size()) return std::string(text);  // the common case: nothing to escape
+  std::string out(text.substr(0, first));
+  out.reserve(text.size() + 8);
+  for (const char c : text.substr(first)) {
+    if (needs_escape(c)) {
       const auto b = static_cast<unsigned char>(c);
       out.push_back('%');
       out.push_back(kHex[b >> 4]);
