@@ -9,7 +9,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev protobuf-compiler
   libabsl-dev libasio-dev libhiredis-dev libspdlog-dev libfmt-dev libcli11-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
-  libssl-dev redis-server openjdk-17-jdk-headless maven curl procps python3 gnuplot-nox
+  libssl-dev redis-server openjdk-17-jdk-headless maven curl procps python3 gnuplot-nox valgrind
 )
 
 missing=()
