@@ -13,6 +13,7 @@
 
 #include "hot_seat_scenario.h"
 #include "load_runner.h"
+#include "loopback_server_testing.h"
 
 namespace inventory::load {
 namespace {
@@ -88,23 +89,14 @@ class ScriptedService final : public v1::InventoryService::CallbackService {
 class HotSeatGrpcTest : public ::testing::Test {
  protected:
   void StartServer() {
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(&service_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    ASSERT_GT(port, 0);
-    stub_ = v1::InventoryService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
-  }
-  void TearDown() override {
-    if (server_) server_->Shutdown(std::chrono::system_clock::now() + 5s);
+    server_ = std::make_unique<testing::LoopbackServer>(service_);
+    ASSERT_TRUE(server_->ok());
+    stub_ = server_->stub();
   }
 
   ScriptedService service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<v1::InventoryService::Stub> stub_;
+  std::unique_ptr<testing::LoopbackServer> server_;
+  v1::InventoryService::Stub* stub_ = nullptr;
 };
 
 TEST_F(HotSeatGrpcTest, OneWinnerAndEveryAnswerClassified) {
@@ -112,7 +104,7 @@ TEST_F(HotSeatGrpcTest, OneWinnerAndEveryAnswerClassified) {
   ScenarioOptions options;
   options.organization_id = "org-x";
   options.seat_id = "2B";
-  HotSeatScenario scenario(stub_.get(), options);
+  HotSeatScenario scenario(stub_, options);
   ASSERT_TRUE(scenario.Prepare().ok());
   EXPECT_EQ(service_.trip().trip_id(), scenario.trip_id());
   EXPECT_EQ(service_.trip().organization_id(), "org-x");
@@ -139,7 +131,7 @@ TEST_F(HotSeatGrpcTest, SlowAnswersAreDeadlineErrors) {
   service_.hold_delay = 300ms;
   ASSERT_NO_FATAL_FAILURE(StartServer());
   ScenarioOptions options;
-  HotSeatScenario scenario(stub_.get(), options);
+  HotSeatScenario scenario(stub_, options);
   ASSERT_TRUE(scenario.Prepare().ok());
   RunOptions run;
   run.workers = 2;
@@ -159,7 +151,7 @@ TEST_F(HotSeatGrpcTest, SlowAnswersAreDeadlineErrors) {
 TEST_F(HotSeatGrpcTest, SetUpErrorIsReportedWithItsCode) {
   service_.init_status = grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "");
   ASSERT_NO_FATAL_FAILURE(StartServer());
-  HotSeatScenario scenario(stub_.get(), ScenarioOptions());
+  HotSeatScenario scenario(stub_, ScenarioOptions());
   const grpc::Status status = scenario.Prepare();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_NE(status.error_message().find("InitializeTripInventory"), std::string::npos);

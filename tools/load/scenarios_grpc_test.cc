@@ -16,6 +16,7 @@
 
 #include "funnel_scenario.h"
 #include "load_runner.h"
+#include "loopback_server_testing.h"
 #include "seat_map_scenario.h"
 #include "spread_scenario.h"
 
@@ -223,18 +224,9 @@ class ModelService final : public v1::InventoryService::CallbackService {
 class ScenariosGrpcTest : public ::testing::Test {
  protected:
   void StartServer() {
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(&service_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    ASSERT_GT(port, 0);
-    stub_ = v1::InventoryService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
-  }
-  void TearDown() override {
-    if (server_) server_->Shutdown(std::chrono::system_clock::now() + 5s);
+    server_ = std::make_unique<testing::LoopbackServer>(service_);
+    ASSERT_TRUE(server_->ok());
+    stub_ = server_->stub();
   }
 
   static LoadRunner::Snapshot Run(Scenario& scenario, int workers, int64_t requests,
@@ -258,15 +250,15 @@ class ScenariosGrpcTest : public ::testing::Test {
   }
 
   ModelService service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<v1::InventoryService::Stub> stub_;
+  std::unique_ptr<testing::LoopbackServer> server_;
+  v1::InventoryService::Stub* stub_ = nullptr;
 };
 
 TEST_F(ScenariosGrpcTest, SpreadHoldsADistinctSeatPerRequestOverTwoTrips) {
   ASSERT_NO_FATAL_FAILURE(StartServer());
   ScenarioOptions options;
   options.requests = 1500;
-  SpreadScenario scenario(stub_.get(), options);
+  SpreadScenario scenario(stub_, options);
   ASSERT_TRUE(scenario.Prepare().ok());
   ASSERT_EQ(scenario.trip_ids().size(), 2u);
   EXPECT_EQ(service_.trips(), 2u);
@@ -281,7 +273,7 @@ TEST_F(ScenariosGrpcTest, SpreadHoldsADistinctSeatPerRequestOverTwoTrips) {
 
 TEST_F(ScenariosGrpcTest, SeatMapPreparesHoldsAndReadsSixtySeats) {
   ASSERT_NO_FATAL_FAILURE(StartServer());
-  SeatMapScenario scenario(stub_.get(), ScenarioOptions());
+  SeatMapScenario scenario(stub_, ScenarioOptions());
   ASSERT_TRUE(scenario.Prepare().ok());
   EXPECT_EQ(service_.holds_made(), SeatMapScenario::kHeldSeats);
   EXPECT_EQ(service_.trip(scenario.trip_id()).segments_size(), 5);
@@ -296,7 +288,7 @@ TEST_F(ScenariosGrpcTest, FunnelFlowsChainMapHoldAndConfirmOrRelease) {
   ASSERT_NO_FATAL_FAILURE(StartServer());
   ScenarioOptions options;
   options.requests = 300;
-  FunnelScenario scenario(stub_.get(), options);
+  FunnelScenario scenario(stub_, options);
   ASSERT_TRUE(scenario.Prepare().ok());
   EXPECT_EQ(scenario.trip_ids().size(), 4u);
   EXPECT_EQ(service_.trips(), 4u);
@@ -319,7 +311,7 @@ TEST_F(ScenariosGrpcTest, FunnelCountsAFullTripAsRefusalsNotErrors) {
   ASSERT_NO_FATAL_FAILURE(StartServer());
   ScenarioOptions options;
   options.requests = 4;  // 4 trips of 40 seats, then 1000 flows: most find them sold out
-  FunnelScenario scenario(stub_.get(), options);
+  FunnelScenario scenario(stub_, options);
   ASSERT_TRUE(scenario.Prepare().ok());
   const LoadRunner::Snapshot s = Run(scenario, 8, 1000, 5s);
   EXPECT_EQ(s.completed, 1000);
@@ -335,7 +327,7 @@ TEST_F(ScenariosGrpcTest, FunnelErrorsNameTheStep) {
   ASSERT_NO_FATAL_FAILURE(StartServer());
   ScenarioOptions options;
   options.requests = 20;
-  FunnelScenario scenario(stub_.get(), options);
+  FunnelScenario scenario(stub_, options);
   ASSERT_TRUE(scenario.Prepare().ok());
   const LoadRunner::Snapshot s = Run(scenario, 4, 20, 5s);
   EXPECT_EQ(s.completed, 20);
@@ -353,7 +345,7 @@ TEST_F(ScenariosGrpcTest, FunnelLaterStepsHaveTheirOwnDeadline) {
   ScenarioOptions options;
   options.requests = 4;
   options.timeout = 50ms;  // the hold step's deadline
-  FunnelScenario scenario(stub_.get(), options);
+  FunnelScenario scenario(stub_, options);
   ASSERT_TRUE(scenario.Prepare().ok());
   const LoadRunner::Snapshot s = Run(scenario, 2, 4, 5s);  // generous for the map step
   EXPECT_EQ(s.completed, 4);
