@@ -817,6 +817,26 @@ TEST_F(InventoryE2eTest, MetricsCountEveryCallAndWhatItCost) {
   EXPECT_GT(testing::MetricValue(after, "process_resident_memory_bytes"), 0);
 }
 
+TEST_F(InventoryE2eTest, ACachedSeatMapAnswerIsRebuiltWhenAHoldItShowsExpires) {
+  const std::string trip = NewTrip();
+  v1::HoldSeatsResponse held;
+  ASSERT_TRUE(Hold(HoldReq(trip, "brief", {"3A"}, "", "", 1), &held).ok());
+  ASSERT_TRUE(held.success());
+  // Served twice from the same serialized answer...
+  EXPECT_EQ(StatusOf(SeatMap(trip), "3A"), v1::SEAT_STATUS_HELD);
+  EXPECT_EQ(StatusOf(SeatMap(trip), "3A"), v1::SEAT_STATUS_HELD);
+  // ...until the hold's expiry: then the seat shows free, within the
+  // snapshot's lifetime, with no reload.
+  const int64_t wait_ms = held.expires_at() * 1000 -
+                          std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() +
+                          50;
+  ASSERT_LT(wait_ms, kSeatMapTtl.count()) << "the hold must expire before the snapshot does";
+  std::this_thread::sleep_for(std::chrono::milliseconds(std::max<int64_t>(wait_ms, 0)));
+  EXPECT_EQ(StatusOf(SeatMap(trip), "3A"), v1::SEAT_STATUS_AVAILABLE);
+}
+
 TEST(InventoryBackendDownTest, DatabaseUnreachableIsUnavailableNeverInternal) {
   testing::TcpProxy proxy(testing::CqlHost(), testing::CqlPort());
   testing::ChildProcess server;
