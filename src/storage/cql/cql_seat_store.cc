@@ -333,11 +333,12 @@ asio::awaitable<absl::StatusOr<cql::Result>> CqlSeatStore::Run(const cql::Prepar
   co_return co_await session_.Execute(statement, std::move(values), q);
 }
 
-asio::awaitable<absl::StatusOr<cql::Result>> CqlSeatStore::Conditional(const cql::Batch& batch, DbTable table) {
+asio::awaitable<absl::StatusOr<cql::Result>> CqlSeatStore::RunBatch(const cql::Batch& batch, DbOp op,
+                                                                   DbTable table) {
   cql::QueryOptions q;
   q.consistency = options_.consistency;
   q.serial_consistency = options_.serial_consistency;
-  counters_.Add(DbOp::kLwt, table);
+  counters_.Add(op, table);
   co_return co_await session_.ExecuteBatch(batch, q);
 }
 
@@ -345,7 +346,7 @@ asio::awaitable<absl::StatusOr<std::optional<bool>>> CqlSeatStore::SeatBatch(
     const cql::PreparedStatement& statement, SegmentRange range, std::function<std::vector<cql::Value>(int)> row) {
   cql::Batch batch(cql::BatchType::kUnlogged);
   for (int s = range.first; s <= range.last; ++s) batch.Add(statement, row(s));
-  absl::StatusOr<cql::Result> result = co_await Conditional(batch, DbTable::kSeatSegments);
+  absl::StatusOr<cql::Result> result = co_await RunBatch(batch, DbOp::kLwt, DbTable::kSeatSegments);
   if (!result.ok()) {
     if (Ambiguous(result.status())) co_return std::optional<bool>();
     co_return result.status();
@@ -419,14 +420,11 @@ asio::awaitable<absl::StatusOr<CreateTripOutcome>> CqlSeatStore::CreateTrip(cons
     }
     batches.push_back(std::move(seat));
   }
-  cql::QueryOptions q;
-  q.consistency = options_.consistency;
   for (size_t begin = 0; begin < batches.size(); begin += static_cast<size_t>(options_.load_parallelism)) {
     const size_t end = std::min(batches.size(), begin + static_cast<size_t>(options_.load_parallelism));
     std::vector<asio::awaitable<absl::StatusOr<cql::Result>>> wave;
-    for (size_t i = begin; i < end; ++i) wave.push_back(session_.ExecuteBatch(batches[i], q));
     for (size_t i = begin; i < end; ++i) {
-      counters_.Add(DbOp::kWrite, i < layout_batches ? DbTable::kTripSeats : DbTable::kSeatSegments);
+      wave.push_back(RunBatch(batches[i], DbOp::kWrite, i < layout_batches ? DbTable::kTripSeats : DbTable::kSeatSegments));
     }
     std::vector<absl::StatusOr<cql::Result>> results = co_await Gather(std::move(wave));
     for (absl::StatusOr<cql::Result>& r : results) {
@@ -577,7 +575,7 @@ asio::awaitable<absl::StatusOr<SeatClaim>> CqlSeatStore::HoldSeat(TripRef trip, 
                   {hold_id, user_id, Ms(expires_at_ms), Ms(now), trip.organization_id, trip.trip_id, seat_id, s});
       }
     }
-    absl::StatusOr<cql::Result> result = co_await Conditional(batch, DbTable::kSeatSegments);
+    absl::StatusOr<cql::Result> result = co_await RunBatch(batch, DbOp::kLwt, DbTable::kSeatSegments);
     if (!result.ok() && !Ambiguous(result.status())) co_return result.status();
     if (result.ok()) {
       absl::StatusOr<bool> applied = result->Applied();
@@ -690,7 +688,7 @@ asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::SetBlocked(TripRef trip, std
       }
     }
     if (batch.empty()) co_return false;
-    absl::StatusOr<cql::Result> result = co_await Conditional(batch, DbTable::kSeatSegments);
+    absl::StatusOr<cql::Result> result = co_await RunBatch(batch, DbOp::kLwt, DbTable::kSeatSegments);
     if (result.ok()) {
       absl::StatusOr<bool> applied = result->Applied();
       if (!applied.ok() || *applied) co_return applied;
@@ -717,7 +715,7 @@ asio::awaitable<absl::StatusOr<LimitOutcome>> CqlSeatStore::RecordHoldWithinLimi
                                 Ms(hold.created_at_ms), Ms(hold.expires_at_ms), Ms(now)});
   record.Add(st_->insert_live, {hold.organization_id, hold.user_id, LiveEntry(hold.hold_id), hold.hold_id,
                                 Ms(hold.expires_at_ms), Ms(now), ttl_seconds});
-  absl::StatusOr<cql::Result> written = co_await Write(record, DbTable::kUserLedger);
+  absl::StatusOr<cql::Result> written = co_await RunBatch(record, DbOp::kWrite, DbTable::kUserLedger);
   if (!written.ok()) {
     co_await Withdraw(hold);  // best effort: an unknown write must not count against the user
     co_return written.status();
@@ -744,14 +742,7 @@ asio::awaitable<void> CqlSeatStore::Withdraw(HoldRecord hold) {
   cql::Batch gone(cql::BatchType::kUnlogged);
   gone.Add(st_->delete_entry, {hold.organization_id, hold.user_id, LiveEntry(hold.hold_id)});
   gone.Add(st_->delete_entry, {hold.organization_id, hold.user_id, HoldEntry(hold.hold_id)});
-  (void)co_await Write(gone, DbTable::kUserLedger);
-}
-
-asio::awaitable<absl::StatusOr<cql::Result>> CqlSeatStore::Write(const cql::Batch& batch, DbTable table) {
-  cql::QueryOptions q;
-  q.consistency = options_.consistency;
-  counters_.Add(DbOp::kWrite, table);
-  co_return co_await session_.ExecuteBatch(batch, q);
+  (void)co_await RunBatch(gone, DbOp::kWrite, DbTable::kUserLedger);
 }
 
 asio::awaitable<absl::StatusOr<std::optional<HoldRecord>>> CqlSeatStore::GetHold(std::string organization_id,
@@ -786,7 +777,7 @@ asio::awaitable<absl::Status> CqlSeatStore::FinishHold(HoldRecord hold, HoldReco
   batch.Add(st_->update_hold_state, {std::string(HoldStateName(state)), booking_id, Ms(NowMs()), hold.organization_id,
                                      hold.user_id, HoldEntry(hold.hold_id)});
   batch.Add(st_->delete_entry, {hold.organization_id, hold.user_id, LiveEntry(hold.hold_id)});
-  absl::StatusOr<cql::Result> result = co_await Write(batch, DbTable::kUserLedger);
+  absl::StatusOr<cql::Result> result = co_await RunBatch(batch, DbOp::kWrite, DbTable::kUserLedger);
   co_return result.status();
 }
 

@@ -114,12 +114,11 @@ class CqlSeatStore final : public SeatStore {
       const TripRef& trip, const std::string& seat_id, int segment_count);
   asio::awaitable<absl::StatusOr<cql::Result>> Run(const cql::PreparedStatement& statement,
                                                    std::vector<cql::Value> values, DbOp op, DbTable table);
-  // Executes an unconditional batch (one write). REQUIRES: `batch` outlives the call.
-  asio::awaitable<absl::StatusOr<cql::Result>> Write(const cql::Batch& batch, DbTable table);
   // Deletes a hold's record and live marker (best effort, errors ignored).
   asio::awaitable<void> Withdraw(HoldRecord hold);
-  // Executes a conditional batch (one LWT). REQUIRES: `batch` outlives the call.
-  asio::awaitable<absl::StatusOr<cql::Result>> Conditional(const cql::Batch& batch, DbTable table);
+  // Executes a batch as one request of kind `op` (kWrite, or kLwt for a
+  // conditional batch). REQUIRES: `batch` outlives the call.
+  asio::awaitable<absl::StatusOr<cql::Result>> RunBatch(const cql::Batch& batch, DbOp op, DbTable table);
   // One conditional batch of `statement` over the segments of `range` of a
   // seat, each row bound by `row(segment)`. Returns whether it applied, or
   // nullopt when the outcome is unknown (CAS or client timeout).
