@@ -162,18 +162,6 @@ asio::awaitable<absl::StatusOr<v1::InitializeTripInventoryResponse>> Inventory::
 
 // --- Seat map and availability ---
 
-asio::awaitable<absl::StatusOr<v1::GetSeatMapResponse>> Inventory::GetSeatMap(const v1::GetSeatMapRequest& r) {
-  if (absl::Status s = CheckId("trip_id", r.trip_id()); !s.ok()) co_return s;
-  if (absl::Status s = CheckId("organization_id", r.organization_id()); !s.ok()) co_return s;
-  absl::StatusOr<SnapshotCache::SnapshotPtr> snap = co_await Snapshot(r.organization_id(), r.trip_id());
-  if (!snap.ok()) co_return snap.status();
-  const domain::TripSnapshot& t = **snap;
-  absl::StatusOr<SegmentRange> range = domain::ResolveJourney(t.stations, r.from_station_id(), r.to_station_id());
-  if (!range.ok()) co_return range.status();
-  int64_t valid_until = 0;
-  co_return BuildSeatMap(t, *range, clock_(), &valid_until);
-}
-
 asio::awaitable<absl::StatusOr<std::shared_ptr<const std::string>>> Inventory::GetSeatMapBytes(
     const v1::GetSeatMapRequest& r) {
   if (absl::Status s = CheckId("trip_id", r.trip_id()); !s.ok()) co_return s;

@@ -78,8 +78,7 @@ class Inventory {
 
   asio::awaitable<absl::StatusOr<v1::InitializeTripInventoryResponse>> InitializeTrip(
       const v1::InitializeTripInventoryRequest& request);
-  asio::awaitable<absl::StatusOr<v1::GetSeatMapResponse>> GetSeatMap(const v1::GetSeatMapRequest& request);
-  // The same answer, serialized. One serialization serves every request for
+  // The seat map (a GetSeatMapResponse), serialized. One serialization serves every request for
   // the same journey of the same snapshot (and version) until a hold shown
   // in it expires, so a storm of seat-map reads costs no re-serialization.
   // With the seat-map cache off, every call builds and serializes afresh.
