@@ -2,11 +2,13 @@
 // test Cassandra and Redis, through gRPC. One server per suite; every test
 // makes its own trip, so tests do not see each other's seats.
 #include <gtest/gtest.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <random>
 #include <thread>
 
@@ -815,6 +817,27 @@ TEST_F(InventoryE2eTest, MetricsCountEveryCallAndWhatItCost) {
   // Pre-locks: the winner and the retry (the refused one never reached Redis).
   EXPECT_EQ(grew(after, R"(inventory_prelock_total{outcome="acquired"})"), 2);
   EXPECT_GT(testing::MetricValue(after, "process_resident_memory_bytes"), 0);
+}
+
+TEST_F(InventoryE2eTest, ASeatMapRequestThatIsNotAProtobufIsInvalid) {
+  // GetSeatMap is served as raw bytes: its parsing is the service's own.
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  const std::string garbage = "\xff\xff\xff\xff";  // a field tag with no end
+  grpc::Slice slice(garbage.data(), garbage.size());
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 30s);
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&ctx, "/inventory.v1.InventoryService/GetSeatMap", grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status st) { done.set_value(std::move(st)); });
+  const grpc::Status st = done.get_future().get();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << st.error_message();
+  EXPECT_NE(st.error_message().find("GetSeatMapRequest"), std::string::npos) << st.error_message();
+  // A well-formed request still works on the same server.
+  const std::string trip = NewTrip();
+  EXPECT_EQ(StatusOf(SeatMap(trip), "2A"), v1::SEAT_STATUS_AVAILABLE);
 }
 
 TEST_F(InventoryE2eTest, ACachedSeatMapAnswerIsRebuiltWhenAHoldItShowsExpires) {

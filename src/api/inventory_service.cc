@@ -45,6 +45,14 @@ CallOutcome OutcomeOf(const Response& response) {
 
 }  // namespace
 
+void InventoryService::Finish(grpc::ServerUnaryReactor* reactor, Method method,
+                              std::chrono::steady_clock::time_point arrived, const grpc::Status& status,
+                              CallOutcome outcome) {
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - arrived;
+  metrics_.Record(method, status.error_code(), outcome, took.count());
+  reactor->Finish(status);
+}
+
 template <typename Request, typename Response, typename Call>
 grpc::ServerUnaryReactor* InventoryService::Dispatch(Method method, Ctx* ctx, const Request* request,
                                                      Response* response, Call call) {
@@ -63,9 +71,7 @@ grpc::ServerUnaryReactor* InventoryService::Dispatch(Method method, Ctx* ctx, co
         } else {
           status = ToGrpcStatus(result.status());
         }
-        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - arrived;
-        metrics_.Record(method, status.error_code(), outcome, took.count());
-        reactor->Finish(status);
+        Finish(reactor, method, arrived, status, outcome);
       },
       asio::detached);
   return reactor;
@@ -94,8 +100,9 @@ grpc::ServerUnaryReactor* InventoryService::GetSeatMap(Ctx* ctx, const grpc::Byt
   auto parsed = std::make_shared<v1::GetSeatMapRequest>();
   grpc::ByteBuffer copy(*request);  // shares the slices; parsing consumes the copy
   if (!grpc::SerializationTraits<v1::GetSeatMapRequest>::Deserialize(&copy, parsed.get()).ok()) {
-    metrics_.Record(Method::kGetSeatMap, grpc::StatusCode::INVALID_ARGUMENT, {CallOutcome::Kind::kError, 0}, 0);
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "request: not a GetSeatMapRequest"));
+    Finish(reactor, Method::kGetSeatMap, arrived,
+           grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "request: not a GetSeatMapRequest"),
+           {CallOutcome::Kind::kError, 0});
     return reactor;
   }
   asio::co_spawn(
@@ -115,9 +122,7 @@ grpc::ServerUnaryReactor* InventoryService::GetSeatMap(Ctx* ctx, const grpc::Byt
           status = ToGrpcStatus(bytes.status());
           outcome = {CallOutcome::Kind::kError, 0};
         }
-        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - arrived;
-        metrics_.Record(Method::kGetSeatMap, status.error_code(), outcome, took.count());
-        reactor->Finish(status);
+        Finish(reactor, Method::kGetSeatMap, arrived, status, outcome);
       },
       asio::detached);
   return reactor;

@@ -8,6 +8,8 @@
 
 #include <asio/any_io_executor.hpp>
 
+#include <chrono>
+
 #include "absl/status/status.h"
 #include "api/request_metrics.h"
 #include "inventory/v1/inventory.grpc.pb.h"
@@ -53,6 +55,9 @@ class InventoryService final : public inventory::v1::InventoryService::WithRawCa
   grpc::ServerUnaryReactor* CancelBooking(Ctx*, const v1::CancelBookingRequest*, v1::CancelBookingResponse*) override;
 
  private:
+  // Records the call's metrics (latency from `arrived`) and answers it.
+  void Finish(grpc::ServerUnaryReactor* reactor, Method method, std::chrono::steady_clock::time_point arrived,
+              const grpc::Status& status, CallOutcome outcome);
   template <typename Request, typename Response, typename Call>
   grpc::ServerUnaryReactor* Dispatch(Method method, Ctx* ctx, const Request* request, Response* response, Call call);
 
