@@ -11,6 +11,8 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <future>
 
 #include "absl/strings/str_cat.h"
@@ -18,7 +20,9 @@
 #include "cql/session.h"
 #include "redis/client.h"
 #include "app/metrics_page.h"
+#include "cache/redis/redis_change_feed.h"
 #include "cache/redis/redis_edge_guard.h"
+#include "service/clock_guard.h"
 #include "http/http_server.h"
 #include "metrics/exposition.h"
 #include "service/inventory.h"
@@ -171,6 +175,12 @@ void InventoryServer::ConnectRedis() {
   options.db = config_.redis_db;
   options.command_timeout = config_.redis_timeout;
   redis_ = std::make_unique<redis::Client>(io_.get_executor(), options);
+  // The feed's reads block for a while on the server: its own connection,
+  // with a timeout past the block time.
+  redis::ClientOptions feed_options = options;
+  feed_options.command_timeout = std::max(options.command_timeout, std::chrono::milliseconds(250)) +
+                                 std::chrono::milliseconds(500);
+  feed_redis_ = std::make_unique<redis::Client>(io_.get_executor(), feed_options);
   absl::Status pong = RunOn(io_, [&]() { return redis_->Ping(); });
   if (pong.ok()) {
     spdlog::info("backend=redis state=connected addr={}:{}", options.host, options.port);
@@ -182,11 +192,26 @@ void InventoryServer::ConnectRedis() {
 }
 
 absl::Status InventoryServer::StartService() {
+  // The clock every part uses (unix ms), and how far it may decide expiry.
+  auto system_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  // A measurement older than three check intervals no longer counts.
+  constexpr int64_t kClockCheckMs = 10000;
+  clock_ = std::make_unique<service::ClockGuard>(system_ms, config_.clock_skew_tolerance.count(), 3 * kClockCheckMs);
+  service::ClockGuard* clock = clock_.get();
+
   storage::CqlStoreOptions store_options;
   store_options.keyspace = config_.db_keyspace;
   store_options.consistency = ConsistencyByName(config_.db_consistency);
   store_options.serial_consistency =
       config_.db_serial_consistency == "LOCAL_SERIAL" ? cql::Consistency::kLocalSerial : cql::Consistency::kSerial;
+  // Intents are read by window once min_age old: half of it keeps the
+  // repair of an abandoned operation within min_age * 1.5 + interval.
+  store_options.intent_window_ms = std::max<int64_t>(1000, config_.repair_min_age.count() / 2);
+  store_options.now = [clock] { return clock->Now(); };
+  store_options.reclaim_now = [clock] { return clock->ReclaimNow(); };
   store_ = std::make_unique<storage::CqlSeatStore>(*db_, store_options);
   absl::Status prepared = RunOn(io_, [&]() { return store_->Prepare(); });
   if (!prepared.ok()) return prepared;
@@ -196,15 +221,23 @@ absl::Status InventoryServer::StartService() {
   options.hold_ttl_max = config_.hold_ttl_max;
   options.max_holds_per_user = config_.max_holds_per_user;
   options.seatmap_cache_ttl = config_.seatmap_cache_ttl;
+  options.seatmap_trust = config_.seatmap_trust;
   options.prelock = config_.prelock;
   options.edge_short_circuit = config_.edge_short_circuit;
   options.seatmap_cache = config_.seatmap_cache;
-  if (config_.prelock) edge_ = std::make_unique<cache::RedisEdgeGuard>(*redis_);
-  inventory_ = std::make_unique<service::Inventory>(*store_, edge_.get(), options, [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  });
+  options.clock_check_interval = std::chrono::milliseconds(kClockCheckMs);
+  options.repair.min_age = config_.repair_min_age;
+  options.repair.interval = config_.repair_interval;
+  if (config_.prelock) {
+    cache::RedisEdgeGuardOptions edge_options;
+    edge_options.marker_lifetime = config_.marker_ttl;
+    edge_ = std::make_unique<cache::RedisEdgeGuard>(*redis_, "inv", [clock] { return clock->Now(); }, edge_options);
+    cache::RedisChangeFeedOptions feed_options;
+    feed_options.position_client = redis_.get();  // positions do not wait behind a blocking read
+    feed_ = std::make_unique<cache::RedisChangeFeed>(io_.get_executor(), *feed_redis_, "inv", feed_options);
+  }
+  inventory_ = std::make_unique<service::Inventory>(*store_, edge_.get(), feed_.get(), *clock_, options);
+  RunOn(io_, [&]() { return inventory_->Start(); });
   service_ = std::make_unique<api::InventoryService>(*inventory_, request_metrics_, io_.get_executor());
   return absl::OkStatus();
 }
@@ -239,9 +272,11 @@ void InventoryServer::Shutdown() {
     grpc_->Wait();
   }
   if (http_ != nullptr && io_thread_.joinable()) StopHttp();
+  if (inventory_ != nullptr && io_thread_.joinable()) RunOn(io_, [&]() { return inventory_->Stop(); });
   if (redis_ != nullptr || db_ != nullptr) {
     RunOn(io_, [&]() -> asio::awaitable<void> {
       if (redis_ != nullptr) redis_->Close();
+      if (feed_redis_ != nullptr) feed_redis_->Close();
       if (db_ != nullptr) co_await db_->Close();
     });
   }
@@ -251,8 +286,11 @@ void InventoryServer::Shutdown() {
   http_.reset();
   service_.reset();
   inventory_.reset();
+  feed_.reset();
   edge_.reset();
   store_.reset();
+  clock_.reset();
+  feed_redis_.reset();
   redis_.reset();
   db_.reset();
   spdlog::info("shutdown=done");

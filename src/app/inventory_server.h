@@ -32,11 +32,13 @@ namespace inventory::storage {
 class CqlSeatStore;
 }
 namespace inventory::service {
+class ClockGuard;
 class Inventory;
-}
+}  // namespace inventory::service
 namespace inventory::cache {
+class ChangeFeed;
 class EdgeGuard;
-}
+}  // namespace inventory::cache
 namespace inventory::http {
 class HttpServer;
 }
@@ -73,8 +75,12 @@ class InventoryServer {
   std::thread io_thread_;
   std::unique_ptr<cql::Session> db_;
   std::unique_ptr<redis::Client> redis_;
+  // The change feed blocks on its reads: it has a Redis connection of its own.
+  std::unique_ptr<redis::Client> feed_redis_;
+  std::unique_ptr<service::ClockGuard> clock_;
   std::unique_ptr<storage::CqlSeatStore> store_;
   std::unique_ptr<cache::EdgeGuard> edge_;
+  std::unique_ptr<cache::ChangeFeed> feed_;
   std::unique_ptr<service::Inventory> inventory_;
   api::RequestMetrics request_metrics_;
   std::unique_ptr<api::InventoryService> service_;

@@ -34,7 +34,7 @@ std::string RenderMetrics(const MetricsSources& sources) {
   page.Gauge("inventory_redis_connected", "1 while the Redis connection is up.", {},
              sources.redis_connected ? 1 : 0);
 
-  const service::InventoryStats& s = sources.inventory->stats();
+  const service::ServiceStats& s = sources.inventory->stats();
   constexpr std::string_view kPrelock = "inventory_prelock_total";
   constexpr std::string_view kPrelockHelp =
       "Redis pre-lock attempts by outcome (skipped: Redis did not answer, the database decided alone).";
@@ -43,11 +43,68 @@ std::string RenderMetrics(const MetricsSources& sources) {
   page.Counter(kPrelock, kPrelockHelp, {{"outcome", "skipped"}}, static_cast<double>(s.prelock_skipped));
   constexpr std::string_view kEdge = "inventory_edge_rejections_total";
   constexpr std::string_view kEdgeHelp =
-      "Holds refused without a database round trip, by what refused them (inflight: a hold of the seat in "
-      "flight here; seatmap: the cached seat map; redis_marker: a taken marker in Redis).";
+      "Holds refused without a database round trip, by what refused them (inflight: answered from a hold of the "
+      "seat in flight here; seatmap: the cached seat map; redis_marker: a taken marker in Redis).";
   page.Counter(kEdge, kEdgeHelp, {{"layer", "inflight"}}, static_cast<double>(s.inflight_rejections));
   page.Counter(kEdge, kEdgeHelp, {{"layer", "seatmap"}}, static_cast<double>(s.seatmap_rejections));
   page.Counter(kEdge, kEdgeHelp, {{"layer", "redis_marker"}}, static_cast<double>(s.edge_rejections));
+  page.Counter("inventory_inflight_waits_total", "Holds that waited for a hold of the same seat in flight here.", {},
+               static_cast<double>(s.inflight_waits));
+
+  constexpr std::string_view kAnn = "inventory_announcements_total";
+  constexpr std::string_view kAnnHelp =
+      "Announcements of seat changes to Redis (markers, change stream), by outcome (failed: queued for a retry; "
+      "retried: delivered by a retry; dropped: the retry queue overflowed).";
+  page.Counter(kAnn, kAnnHelp, {{"outcome", "sent"}}, static_cast<double>(s.announcements_sent));
+  page.Counter(kAnn, kAnnHelp, {{"outcome", "failed"}}, static_cast<double>(s.announcements_failed));
+  page.Counter(kAnn, kAnnHelp, {{"outcome", "retried"}}, static_cast<double>(s.announcements_retried));
+  page.Counter(kAnn, kAnnHelp, {{"outcome", "dropped"}}, static_cast<double>(s.announcements_dropped));
+  page.Gauge("inventory_announcements_queued", "Announcements waiting for Redis.", {},
+             static_cast<double>(s.announcements_queued));
+  page.Counter("inventory_feed_changes_total", "Seat changes of other instances applied to this instance's seat maps.",
+               {}, static_cast<double>(s.feed_changes_applied));
+  page.Counter("inventory_feed_gaps_total", "Times a trip's change stream had entries this instance missed.", {},
+               static_cast<double>(s.feed_gaps));
+  page.Counter("inventory_feed_losses_total", "Times the change feed could not be read (Redis down or stalled).", {},
+               static_cast<double>(s.feed_losses));
+
+  page.Counter("inventory_intents_total", "Intents recorded before operations of several steps.", {},
+               static_cast<double>(s.intents_recorded));
+  page.Counter("inventory_intents_dropped_total", "Intents dropped after their operation finished.", {},
+               static_cast<double>(s.intents_dropped));
+  page.Counter("inventory_intent_drop_failures_total", "Batches of intent drops that failed (retried).", {},
+               static_cast<double>(s.intent_drop_failures));
+  constexpr std::string_view kRepairs = "inventory_repairs_total";
+  constexpr std::string_view kRepairsHelp =
+      "Intents of unfinished operations handled by the repairer, by what it did (nothing: the operation had "
+      "finished).";
+  for (int k = 0; k < service::kRepairKindCount; ++k) {
+    page.Counter(kRepairs, kRepairsHelp,
+                 {{"kind", std::string(service::RepairKindName(static_cast<service::RepairKind>(k)))}},
+                 static_cast<double>(s.repairs[static_cast<size_t>(k)]));
+  }
+  page.Counter("inventory_repair_failures_total", "Repairs (or intent reads) that failed and will be retried.", {},
+               static_cast<double>(s.repair_failures));
+  page.Counter("inventory_repair_windows_read_total", "Windows of intents read by the repairer.", {},
+               static_cast<double>(s.repair_windows_scanned));
+  page.Gauge("inventory_repair_backlog", "Intents found and not yet repaired.", {},
+             static_cast<double>(s.repair_backlog));
+  page.Gauge("inventory_repair_oldest_pending_seconds", "Age of the oldest intent not yet repaired.", {},
+             static_cast<double>(s.repair_oldest_pending_ms) / 1000.0);
+
+  const service::ClockGuard& clock = sources.inventory->clock();
+  page.Gauge("inventory_clock_skew_seconds",
+             "This instance's clock minus the database's, at the last measurement (0 before the first).", {},
+             static_cast<double>(clock.skew_ms().value_or(0)) / 1000.0);
+  page.Gauge("inventory_clock_skew_tolerance_seconds", "The clock skew this instance tolerates.", {},
+             static_cast<double>(clock.tolerance_ms()) / 1000.0);
+  page.Gauge("inventory_clock_reclaim_allowed",
+             "1 while the measured skew is within the tolerance (expired holds may be reclaimed here).", {},
+             clock.ReclaimAllowed() ? 1 : 0);
+  page.Counter("inventory_reclaims_deferred_total",
+               "Seat writes that left a seat to its expired hold (within the tolerance after expiry, or the skew "
+               "too large).",
+               {}, static_cast<double>(sources.database->reclaims_deferred));
 
   const service::SnapshotCacheStats& c = sources.inventory->cache().stats();
   page.Counter("inventory_seatmap_cache_hits_total", "Seat-map snapshot reads answered from the cache.", {},
@@ -68,8 +125,16 @@ std::string RenderMetrics(const MetricsSources& sources) {
 }
 
 std::string RenderHealth(const MetricsSources& sources) {
+  const service::ClockGuard& clock = sources.inventory->clock();
+  const service::ServiceStats& s = sources.inventory->stats();
+  std::string skew = clock.skew_ms().has_value() ? absl::StrCat(*clock.skew_ms()) : "null";
   return absl::StrCat(R"({"status":"serving","database_connections":)", sources.database_connections,
-                      R"(,"redis":")", sources.redis_connected ? "connected" : "unavailable", "\"}\n");
+                      R"(,"redis":")", sources.redis_connected ? "connected" : "unavailable",
+                      R"(","clock":{"skew_ms":)", skew, R"(,"tolerance_ms":)", clock.tolerance_ms(),
+                      R"(,"reclaim":")", clock.ReclaimAllowed() ? "allowed" : "refused",
+                      R"("},"repair":{"backlog":)", s.repair_backlog, R"(,"oldest_pending_s":)",
+                      s.repair_oldest_pending_ms / 1000, R"(},"announcements_queued":)", s.announcements_queued,
+                      "}\n");
 }
 
 }  // namespace inventory

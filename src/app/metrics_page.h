@@ -29,7 +29,8 @@ struct MetricsSources {
 
 std::string RenderMetrics(const MetricsSources& sources);
 
-// {"status":"serving","database_connections":N,"redis":"connected"} as JSON.
+// {"status":"serving","database_connections":N,"redis":"connected","clock":{"skew_ms":S,"tolerance_ms":T,
+// "reclaim":"allowed"|"refused"},"repair":{"backlog":B,"oldest_pending_s":A},"announcements_queued":Q} as JSON.
 std::string RenderHealth(const MetricsSources& sources);
 
 }  // namespace inventory

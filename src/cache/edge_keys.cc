@@ -78,12 +78,18 @@ std::string EdgeKeys::Marker(const SeatSegment& cell) const {
   return absl::StrCat(base_, "tk:", std::string(cell.seat_id), ":", cell.segment);
 }
 
+std::string EdgeKeys::Stream() const { return absl::StrCat(base_, "ch"); }
+
+std::string EdgeKeys::Sequence() const { return absl::StrCat(base_, "sq"); }
+
 std::string EncodeMarkerField(std::string_view field) { return PercentEncode(field, kFieldSpecial); }
 
 std::string FormatMarkerValue(const Marker& marker) {
   return absl::StrCat(marker.booked ? "b" : "h", "|", EncodeMarkerField(marker.holder), "|",
                       EncodeMarkerField(marker.hold_id), "|", marker.expires_at_ms);
 }
+
+std::string FormatTombstoneValue(std::string_view id) { return absl::StrCat("x||", EncodeMarkerField(id), "|0"); }
 
 absl::StatusOr<Marker> ParseMarkerValue(std::string_view value, SeatSegment at) {
   std::vector<std::string_view> parts;

@@ -5,7 +5,9 @@
 // script over any of them stays in one slot:
 //
 //   <prefix>:{<org>:<trip>}:lk:<seat>:<segment>   pre-lock
-//   <prefix>:{<org>:<trip>}:tk:<seat>:<segment>   "taken" marker
+//   <prefix>:{<org>:<trip>}:tk:<seat>:<segment>   "taken" marker, or a tombstone
+//   <prefix>:{<org>:<trip>}:ch                    change stream (cache/change_feed.h)
+//   <prefix>:{<org>:<trip>}:sq                    the change stream's sequence counter
 //
 // Redis hashes the bytes between the first '{' and the first '}' after it
 // (Cluster specification, "Hash tags"). So that arbitrary organisation and
@@ -27,6 +29,19 @@
 // percent-encoded for '%' and '|', so a value splits into exactly four
 // fields at its '|' characters. Scripts compare the encoded fields with
 // encoded arguments and never decode.
+//
+// Tombstone values, under a marker key, after the marker of <id> was
+// removed (EdgeGuard::Announce's unmarks):
+//
+//   x||<id>|0
+//
+// <id> encoded as above. A tombstone is not a marker (ParseMarkerValue
+// refuses it, and it never refuses a pre-lock); it only stops a late marker
+// of the same <id> from being written.
+//
+// Change stream entries (XADD): two fields, "s" the trip's sequence number
+// (decimal, from INCR of the sequence key, 1 for the first entry after the
+// counter was lost) and "c" the changes (cache/change_codec.h).
 //
 // Thread-safety: all functions are pure; EdgeKeys is an immutable value.
 #pragma once
@@ -59,6 +74,10 @@ class EdgeKeys {
   std::string Lock(const SeatSegment& cell) const;
   // "<prefix>:{<org>:<trip>}:tk:<seat>:<segment>".
   std::string Marker(const SeatSegment& cell) const;
+  // "<prefix>:{<org>:<trip>}:ch" — the trip's change stream.
+  std::string Stream() const;
+  // "<prefix>:{<org>:<trip>}:sq" — the counter numbering the stream's entries.
+  std::string Sequence() const;
   // "<prefix>:{<org>:<trip>}:" — the common start of every key of the trip.
   const std::string& base() const { return base_; }
 
@@ -73,8 +92,11 @@ std::string EncodeMarkerField(std::string_view field);
 // the value: it is in the key).
 std::string FormatMarkerValue(const Marker& marker);
 
+// "x||<id>|0": the tombstone left by the removal of the marker of `id`.
+std::string FormatTombstoneValue(std::string_view id);
+
 // Inverse of FormatMarkerValue; `at` is copied into the result.
-// INVALID_ARGUMENT when `value` is not of that form.
+// INVALID_ARGUMENT when `value` is not of that form (a tombstone is not).
 absl::StatusOr<Marker> ParseMarkerValue(std::string_view value, SeatSegment at);
 
 }  // namespace inventory::cache

@@ -26,6 +26,18 @@ TEST(EdgeKeysTest, Layout) {
   EXPECT_EQ(keys.Lock(SeatSegment{"12A", 3}), "inv:{acme:T42}:lk:12A:3");
   EXPECT_EQ(keys.Marker(SeatSegment{"12A", 3}), "inv:{acme:T42}:tk:12A:3");
   EXPECT_EQ(HashTag(TripKey{"acme", "T42"}), "{acme:T42}");
+  EXPECT_EQ(keys.Stream(), "inv:{acme:T42}:ch");
+  EXPECT_EQ(keys.Sequence(), "inv:{acme:T42}:sq");
+}
+
+TEST(EdgeKeysTest, StreamKeysShareTheTripsTagAndNeverMeetCellKeys) {
+  const EdgeKeys keys("inv", TripKey{"a{b}", "t:1"});
+  EXPECT_EQ(ClusterTag(keys.Stream()), ClusterTag(keys.Lock(SeatSegment{"ch", 0})));
+  EXPECT_EQ(ClusterTag(keys.Sequence()), ClusterTag(keys.Marker(SeatSegment{"sq", 0})));
+  // Cell keys always have "lk:" / "tk:" after the base; these never do.
+  EXPECT_NE(keys.Stream(), keys.Sequence());
+  EXPECT_EQ(keys.Stream().rfind(keys.base(), 0), 0u);
+  EXPECT_EQ(keys.Sequence().size(), keys.base().size() + 2);
 }
 
 TEST(EdgeKeysTest, SpecialCharactersInOrgAndTripAreEncoded) {
@@ -107,6 +119,16 @@ TEST(MarkerValueTest, ParseRejectsMalformedValues) {
     EXPECT_FALSE(ParseMarkerValue(bad, at).ok()) << bad;
   }
   EXPECT_TRUE(ParseMarkerValue("b|||0", at).ok());
+}
+
+TEST(MarkerValueTest, TombstoneIsNotAMarker) {
+  EXPECT_EQ(FormatTombstoneValue("hold-1"), "x||hold-1|0");
+  EXPECT_EQ(FormatTombstoneValue("a|b%"), "x||a%7Cb%25|0");
+  EXPECT_EQ(FormatTombstoneValue(""), "x|||0");
+  const SeatSegment at{"1A", 0};
+  for (const char* id : {"hold-1", "a|b%", ""}) {
+    EXPECT_FALSE(ParseMarkerValue(FormatTombstoneValue(id), at).ok()) << id;
+  }
 }
 
 }  // namespace

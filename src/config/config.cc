@@ -83,6 +83,22 @@ absl::Status Validate(const Config& c) {
     return absl::InvalidArgumentError("max-holds-per-user: 1..100");
   }
   if (c.seatmap_cache_ttl.count() < 0) return absl::InvalidArgumentError("seatmap-cache-ttl-ms: must be >= 0");
+  // Copies may refuse a freed seat for at most these; the service promises 60 s.
+  if (c.seatmap_trust.count() < 0 || c.seatmap_trust.count() > 55000) {
+    return absl::InvalidArgumentError("seatmap-trust-ms: 0..55000");
+  }
+  if (c.marker_ttl.count() < 1000 || c.marker_ttl.count() > 55000) {
+    return absl::InvalidArgumentError("marker-ttl-ms: 1000..55000");
+  }
+  if (c.clock_skew_tolerance.count() < 10 || c.clock_skew_tolerance.count() > 30000) {
+    return absl::InvalidArgumentError("clock-skew-tolerance-ms: 10..30000");
+  }
+  if (c.repair_min_age.count() < 1000 || c.repair_min_age.count() > 40000) {
+    return absl::InvalidArgumentError("repair-min-age-ms: 1000..40000");
+  }
+  if (c.repair_interval.count() < 100 || c.repair_interval.count() > 10000) {
+    return absl::InvalidArgumentError("repair-interval-ms: 100..10000");
+  }
   if (c.shutdown_grace.count() < 0) return absl::InvalidArgumentError("shutdown-grace-seconds: must be >= 0");
   static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;
@@ -106,6 +122,11 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
   int64_t hold_ttl_min = c.hold_ttl_min.count();
   int64_t hold_ttl_max = c.hold_ttl_max.count();
   int64_t seatmap_ttl_ms = c.seatmap_cache_ttl.count();
+  int64_t seatmap_trust_ms = c.seatmap_trust.count();
+  int64_t marker_ttl_ms = c.marker_ttl.count();
+  int64_t skew_ms = c.clock_skew_tolerance.count();
+  int64_t repair_min_age_ms = c.repair_min_age.count();
+  int64_t repair_interval_ms = c.repair_interval.count();
   int64_t grace = c.shutdown_grace.count();
 
   app.add_option("--listen-address", c.listen_address, "Address the gRPC and HTTP listeners bind")->envname("LISTEN_ADDRESS");
@@ -146,6 +167,18 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
       ->envname("SEATMAP_CACHE");
   app.add_option("--seatmap-cache-ttl-ms", seatmap_ttl_ms, "Seat-map snapshot cache lifetime (0: no cache)")
       ->envname("SEATMAP_CACHE_TTL_MS");
+  app.add_option("--seatmap-trust-ms", seatmap_trust_ms,
+                 "How long a cached seat map kept honest by the change feed may refuse holds")
+      ->envname("SEATMAP_TRUST_MS");
+  app.add_option("--marker-ttl-ms", marker_ttl_ms, "Longest life of a Redis taken-seat marker")->envname("MARKER_TTL_MS");
+  app.add_option("--clock-skew-tolerance-ms", skew_ms,
+                 "Clock skew tolerated against the database; expired holds are reclaimed this long after expiry")
+      ->envname("CLOCK_SKEW_TOLERANCE_MS");
+  app.add_option("--repair-min-age-ms", repair_min_age_ms,
+                 "Age at which an unfinished operation is finished or undone by the repairer")
+      ->envname("REPAIR_MIN_AGE_MS");
+  app.add_option("--repair-interval-ms", repair_interval_ms, "How often the repairer looks for unfinished operations")
+      ->envname("REPAIR_INTERVAL_MS");
   app.add_option("--shutdown-grace-seconds", grace, "How long in-flight calls may finish on SIGTERM")
       ->envname("SHUTDOWN_GRACE_SECONDS");
   app.add_option("--log-level", c.log_level, "trace|debug|info|warn|error|critical|off")->envname("LOG_LEVEL");
@@ -173,6 +206,11 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
   c.hold_ttl_min = std::chrono::seconds(hold_ttl_min);
   c.hold_ttl_max = std::chrono::seconds(hold_ttl_max);
   c.seatmap_cache_ttl = std::chrono::milliseconds(seatmap_ttl_ms);
+  c.seatmap_trust = std::chrono::milliseconds(seatmap_trust_ms);
+  c.marker_ttl = std::chrono::milliseconds(marker_ttl_ms);
+  c.clock_skew_tolerance = std::chrono::milliseconds(skew_ms);
+  c.repair_min_age = std::chrono::milliseconds(repair_min_age_ms);
+  c.repair_interval = std::chrono::milliseconds(repair_interval_ms);
   c.shutdown_grace = std::chrono::seconds(grace);
   for (const std::string& h : c.db_hosts) {
     auto hp = ParseHostPort(h, c.db_port);

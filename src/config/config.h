@@ -60,6 +60,20 @@ struct Config {
   // Seat-map snapshot cache, and its lifetime.
   bool seatmap_cache = true;
   std::chrono::milliseconds seatmap_cache_ttl{5000};
+  // How long a cached seat map the change feed keeps honest may refuse holds.
+  std::chrono::milliseconds seatmap_trust{30000};
+  // Longest life of a Redis "taken" marker, whatever the hold's.
+  std::chrono::milliseconds marker_ttl{30000};
+
+  // Clock skew this instance tolerates against the database's clock; a hold
+  // is reclaimed only this long after its expiry, and not at all while the
+  // measured skew is beyond it.
+  std::chrono::milliseconds clock_skew_tolerance{1000};
+
+  // The repairer: how old an operation's intent must be before it is taken
+  // for abandoned, and how often the repairer looks.
+  std::chrono::milliseconds repair_min_age{20000};
+  std::chrono::milliseconds repair_interval{1000};
 
   // Process.
   std::chrono::seconds shutdown_grace{10};

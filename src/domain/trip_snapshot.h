@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "domain/journey.h"
+#include "domain/seat_change.h"
 #include "domain/seat_status.h"
 #include "domain/trip.h"
 
@@ -24,9 +25,14 @@ struct TripSnapshot {
   // states[seat][segment], for every seat of trip.seats and every segment.
   std::vector<std::vector<SegmentState>> states;
   int64_t loaded_at_ms = 0;  // when the database was read
-  // Bumped each time this instance applies one of its own changes to the
-  // snapshot in place (see service::SnapshotCache::Update).
+  // Per seat (when not empty): when its states were last known to be true
+  // after the load (a change made or heard of, a refusal that read them).
+  std::vector<int64_t> seat_known_at_ms;
+  // Bumped each time a change is applied to the snapshot in place (see
+  // service::SnapshotCache::Apply).
   uint64_t version = 0;
+  // Owners seen letting go of their seats (domain/seat_change.h).
+  EndedOwners ended_owners;
 
   // Index of a seat in trip.seats, or -1. A hash lookup once IndexSeats()
   // has run, a scan before.

@@ -5,6 +5,13 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <optional>
+#include <set>
+
+#include <asio/co_spawn.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "common/gather.h"
@@ -50,10 +57,6 @@ v1::SeatStatus ToProto(SeatStatus s) {
   return v1::SEAT_STATUS_UNSPECIFIED;
 }
 
-std::string CellKey(const std::string& org, const std::string& trip, const std::string& seat, int segment) {
-  return absl::StrCat(org.size(), ":", org, trip.size(), ":", trip, seat.size(), ":", seat, "#", segment);
-}
-
 // Same organisation, user, session, trip, journey and seats => same key.
 std::string RequestKey(const v1::HoldSeatsRequest& r, SegmentRange range) {
   std::vector<std::string> seats(r.seat_ids().begin(), r.seat_ids().end());
@@ -63,14 +66,6 @@ std::string RequestKey(const v1::HoldSeatsRequest& r, SegmentRange range) {
                                  r.trip_id(), range.first, "-", range.last);
   for (const std::string& s : seats) absl::StrAppend(&key, "|", s.size(), ":", s);
   return key;
-}
-
-std::vector<cache::SeatSegment> Cells(const std::vector<std::string>& seats, SegmentRange range) {
-  std::vector<cache::SeatSegment> cells;
-  for (const std::string& seat : seats) {
-    for (int s = range.first; s <= range.last; ++s) cells.push_back({seat, s});
-  }
-  return cells;
 }
 
 void Refuse(v1::HoldSeatsResponse* out, v1::FailureReason reason, const char* text,
@@ -84,26 +79,117 @@ void Refuse(v1::HoldSeatsResponse* out, v1::FailureReason reason, const char* te
 
 int64_t Seconds(int64_t ms) { return ms / 1000; }
 
-// A hold's booking id is derived from it: confirming the same hold twice can
-// only ever produce one booking.
-std::string BookingIdFor(const std::string& hold_id) { return absl::StrCat("bk-", hold_id); }
+// The passengers of a confirm, one per held seat: they must name exactly the
+// held seats (or name none, one each, in order). nullopt: they do not match.
+std::optional<std::vector<storage::Passenger>> MatchPassengers(const v1::ConfirmBookingRequest& r,
+                                                               const std::vector<std::string>& seats) {
+  if (r.passengers_size() != static_cast<int>(seats.size())) return std::nullopt;
+  std::set<std::string> named;
+  for (const v1::PassengerSeat& p : r.passengers()) {
+    if (!p.seat_id().empty()) named.insert(p.seat_id());
+  }
+  const bool all_named = named.size() == seats.size();
+  if (!named.empty() && !all_named) return std::nullopt;
+  for (const std::string& s : named) {
+    if (std::find(seats.begin(), seats.end(), s) == seats.end()) return std::nullopt;
+  }
+  std::vector<storage::Passenger> out;
+  for (size_t i = 0; i < seats.size(); ++i) {
+    const v1::PassengerSeat* p = &r.passengers(static_cast<int>(i));
+    if (all_named) {
+      for (const v1::PassengerSeat& q : r.passengers()) {
+        if (q.seat_id() == seats[i]) p = &q;
+      }
+    }
+    out.push_back({seats[i], p->passenger_nid(), p->passenger_name()});
+  }
+  return out;
+}
 
 }  // namespace
 
-Inventory::Inventory(storage::SeatStore& store, cache::EdgeGuard* edge, InventoryOptions options, Clock clock)
+Inventory::Inventory(storage::SeatStore& store, cache::EdgeGuard* edge, cache::ChangeFeed* feed, ClockGuard& clock,
+                     InventoryOptions options)
     : store_(store),
-      edge_(edge),
+      feed_(feed),
       options_(std::move(options)),
-      clock_(std::move(clock)),
-      cache_(store, options_.seatmap_cache_ttl, options_.seatmap_cache) {}
+      clock_(clock),
+      cache_(store, feed,
+             SnapshotCacheOptions{options_.seatmap_cache_ttl, options_.seatmap_cache, options_.seatmap_trust},
+             [this] { return clock_.Now(); }, stats_),
+      announcer_(cache_, options_.prelock ? edge : nullptr, AnnouncerOptions{options_.booked_marker_ttl},
+                 [this] { return clock_.Now(); }, stats_),
+      intents_(store, [this] { return clock_.Now(); }, stats_),
+      lifecycle_(store, intents_, announcer_, clock_, stats_, options_.max_holds_per_user),
+      gate_(cache_, options_.prelock ? edge : nullptr, clock_,
+            GateOptions{options_.prelock, options_.edge_short_circuit, options_.prelock_ttl}, stats_),
+      repairer_(store, lifecycle_, [this] { return clock_.Now(); }, options_.repair, stats_) {}
 
-void Inventory::WarnEdgeSkipped(const absl::Status& why) {
-  const int64_t now = clock_();
-  if (now - last_edge_warning_ms_ < 10000) return;
-  spdlog::warn("edge=skipped holds_without_prelock={} reason=\"{}\" (Redis did not answer; the database decides alone)",
-               stats_.prelock_skipped - skipped_at_last_warning_, std::string(why.message()));
-  last_edge_warning_ms_ = now;
-  skipped_at_last_warning_ = stats_.prelock_skipped;
+Inventory::~Inventory() = default;
+
+void Inventory::Spawn(std::function<asio::awaitable<void>()> loop) {
+  ++running_;
+  asio::co_spawn(all_stopped_->get_executor(), std::move(loop), [this](std::exception_ptr) {
+    if (--running_ == 0 && all_stopped_ != nullptr) all_stopped_->cancel();
+  });
+}
+
+asio::awaitable<void> Inventory::CheckClock() {
+  const int64_t sent = clock_.Now();
+  absl::StatusOr<int64_t> db = co_await store_.DatabaseNowMs();
+  const int64_t received = clock_.Now();
+  if (!db.ok()) co_return;  // the last measurement ages; past its limit nothing is reclaimed
+  clock_.Record(*db, sent, received);
+  const bool allowed = clock_.ReclaimAllowed();
+  if (!allowed && !skew_warned_) {
+    spdlog::warn("clock=skewed skew_ms={} uncertainty_ms={} tolerance_ms={} (expired holds are not reclaimed "
+                 "here until the clock is back within the tolerance)",
+                 clock_.skew_ms().value_or(0), clock_.uncertainty_ms(), clock_.tolerance_ms());
+    skew_warned_ = true;
+  } else if (allowed && skew_warned_) {
+    spdlog::info("clock=ok skew_ms={} tolerance_ms={}", clock_.skew_ms().value_or(0), clock_.tolerance_ms());
+    skew_warned_ = false;
+  }
+}
+
+asio::awaitable<void> Inventory::ClockLoop() {
+  while (!stopping_) {
+    clock_timer_->expires_after(options_.clock_check_interval);
+    asio::error_code ec;
+    co_await clock_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!stopping_) co_await CheckClock();
+  }
+}
+
+asio::awaitable<void> Inventory::Start() {
+  const asio::any_io_executor ex = co_await asio::this_coro::executor;
+  all_stopped_ = std::make_unique<asio::steady_timer>(ex);
+  clock_timer_ = std::make_unique<asio::steady_timer>(ex);
+  co_await CheckClock();
+  if (clock_.skew_ms().has_value()) {
+    spdlog::info("clock=measured skew_ms={} uncertainty_ms={} tolerance_ms={} reclaim={}", *clock_.skew_ms(),
+                 clock_.uncertainty_ms(), clock_.tolerance_ms(), clock_.ReclaimAllowed() ? "allowed" : "refused");
+  }
+  if (feed_ != nullptr) feed_->Start(&cache_);
+  Spawn([this] { return repairer_.Run(); });
+  Spawn([this] { return announcer_.Run(); });
+  Spawn([this] { return intents_.Run(); });
+  Spawn([this] { return ClockLoop(); });
+}
+
+asio::awaitable<void> Inventory::Stop() {
+  if (all_stopped_ == nullptr || stopping_) co_return;
+  stopping_ = true;
+  repairer_.Stop();
+  announcer_.Stop();
+  intents_.Stop();
+  clock_timer_->cancel();
+  if (feed_ != nullptr) co_await feed_->Stop();
+  while (running_ > 0) {
+    all_stopped_->expires_at(asio::steady_timer::time_point::max());
+    asio::error_code ec;
+    co_await all_stopped_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
 
 asio::awaitable<absl::StatusOr<SnapshotCache::SnapshotPtr>> Inventory::Snapshot(const std::string& org,
@@ -144,12 +230,13 @@ asio::awaitable<absl::StatusOr<v1::InitializeTripInventoryResponse>> Inventory::
     auto fresh = std::make_shared<domain::TripSnapshot>();
     fresh->stations = trip.Stations();
     fresh->states.assign(trip.seats.size(), std::vector<domain::SegmentState>(trip.segments.size()));
-    fresh->loaded_at_ms = clock_();
+    fresh->loaded_at_ms = clock_.Now();
     fresh->trip = trip;
     fresh->IndexSeats();
-    cache_.Seed({trip.organization_id, trip.trip_id}, std::move(fresh));
+    storage::TripRef ref{trip.organization_id, trip.trip_id};
+    co_await cache_.Seed(std::move(ref), std::move(fresh));
   } else {
-    AfterChange({trip.organization_id, trip.trip_id});
+    cache_.Invalidate({trip.organization_id, trip.trip_id});
   }
   v1::InitializeTripInventoryResponse out;
   out.set_success(true);
@@ -171,7 +258,9 @@ asio::awaitable<absl::StatusOr<std::shared_ptr<const std::string>>> Inventory::G
   const SnapshotCache::SnapshotPtr& t = *snap;
   absl::StatusOr<SegmentRange> range = domain::ResolveJourney(t->stations, r.from_station_id(), r.to_station_id());
   if (!range.ok()) co_return range.status();
-  const int64_t now = clock_();
+  // Expiry as this instance decides it (see ClockGuard), so that the map
+  // shows what a hold would meet.
+  const int64_t now = clock_.ReclaimNow();
   const std::string key = absl::StrCat(r.organization_id().size(), ":", r.organization_id(), r.trip_id(), "#",
                                        range->first, "-", range->last);
   if (options_.seatmap_cache) {
@@ -267,7 +356,7 @@ asio::awaitable<absl::StatusOr<v1::CheckAvailabilityResponse>> Inventory::CheckA
   const domain::TripSnapshot& t = **snap;
   absl::StatusOr<SegmentRange> range = domain::ResolveJourney(t.stations, r.from_station_id(), r.to_station_id());
   if (!range.ok()) co_return range.status();
-  domain::Availability a = domain::ComputeAvailability(t, *range, r.seat_class(), r.passengers(), clock_());
+  domain::Availability a = domain::ComputeAvailability(t, *range, r.seat_class(), r.passengers(), clock_.ReclaimNow());
   v1::CheckAvailabilityResponse out;
   out.set_is_available(a.is_available);
   out.set_available_seats(a.available);
@@ -324,234 +413,70 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldSeats(cons
                                                             ") or within [", options_.hold_ttl_min.count(), ", ",
                                                             options_.hold_ttl_max.count(), "]"));
   }
-  // The trip's definition never changes and the seat states are only the
-  // first guess of the conditional writes: any cached snapshot will do, and
-  // a storm of holds does not reload the trip each time the cache expires.
-  SnapshotCache::Peeked cached = cache_.Peek({r.organization_id(), r.trip_id()});
-  if (cached.snapshot == nullptr) {
-    absl::StatusOr<SnapshotCache::SnapshotPtr> snap = co_await Snapshot(r.organization_id(), r.trip_id());
-    if (!snap.ok()) co_return snap.status();
-    cached = {*snap, true};
+  // The trip's definition never changes and seat states only phrase the
+  // first conditions: any cached snapshot will do, and a storm of holds does
+  // not reload the trip each time the cache expires.
+  const storage::TripRef trip{r.organization_id(), r.trip_id()};
+  SnapshotCache::SnapshotPtr snapshot = cache_.Peek(trip).snapshot;
+  if (snapshot == nullptr) {
+    absl::StatusOr<SnapshotCache::SnapshotPtr> loaded = co_await Snapshot(r.organization_id(), r.trip_id());
+    if (!loaded.ok()) co_return loaded.status();
+    snapshot = *loaded;
   }
-  const SnapshotCache::SnapshotPtr snapshot = cached.snapshot;
   absl::StatusOr<SegmentRange> range =
       domain::ResolveJourney(snapshot->stations, r.from_station_id(), r.to_station_id());
   if (!range.ok()) co_return range.status();
   for (const std::string& s : r.seat_ids()) {
     if (snapshot->SeatIndex(s) < 0) co_return Invalid("seat_ids", absl::StrCat("unknown seat '", s, "'"));
   }
-  const std::vector<std::string> seats(r.seat_ids().begin(), r.seat_ids().end());
-  const std::string request_key = RequestKey(r, *range);
+  std::vector<std::string> seats(r.seat_ids().begin(), r.seat_ids().end());
   v1::HoldSeatsResponse out;
 
-  // The fresh seat map already shows some seat taken by someone else.
-  if (options_.edge_short_circuit && cached.fresh) {
-    const int64_t now = clock_();
-    std::vector<std::string> taken;
-    for (const std::string& seat : seats) {
-      const auto& states = snapshot->states[static_cast<size_t>(snapshot->SeatIndex(seat))];
-      if (domain::TakenForUser(states, *range, r.user_id(), now)) taken.push_back(seat);
-    }
-    if (!taken.empty()) {
-      ++stats_.seatmap_rejections;
-      Refuse(&out, v1::FAILURE_REASON_NOT_AVAILABLE, kNotAvailableText, taken);
-      co_return out;
-    }
+  // Refusals without the database, one request per seat at a time.
+  HoldGate::Request entry{trip, r.user_id(), seats, *range};
+  HoldGate::Verdict verdict = co_await gate_.Enter(std::move(entry));
+  if (verdict.kind == HoldGate::Verdict::Kind::kTaken) {
+    Refuse(&out, v1::FAILURE_REASON_NOT_AVAILABLE, kNotAvailableText, verdict.seats);
+    co_return out;
   }
-
-  // L0: a request for any of these (seat, segment) cells is already in flight
-  // on this instance.
-  std::vector<std::string> cells;
-  if (options_.edge_short_circuit) {
-    std::vector<std::string> busy;
-    for (const std::string& seat : seats) {
-      bool seat_busy = false;
-      for (int s = range->first; s <= range->last; ++s) {
-        std::string key = CellKey(r.organization_id(), r.trip_id(), seat, s);
-        if (inflight_.count(key)) seat_busy = true;
-        cells.push_back(std::move(key));
-      }
-      if (seat_busy) busy.push_back(seat);
-    }
-    if (!busy.empty()) {
-      ++stats_.inflight_rejections;
-      Refuse(&out, v1::FAILURE_REASON_CONTENTION, kContentionText, busy);
-      co_return out;
-    }
-    for (const std::string& c : cells) inflight_.insert(c);
-  }
-  struct Leave {
-    std::set<std::string>& set;
-    const std::vector<std::string>& cells;
-    ~Leave() {
-      for (const std::string& c : cells) set.erase(c);
-    }
-  } leave{inflight_, cells};
-
-  // L1: Redis pre-locks and "taken" markers, one round trip.
-  const cache::TripKey trip_key{r.organization_id(), r.trip_id()};
-  std::vector<cache::SeatSegment> edge_cells = Cells(seats, *range);
-  const std::string token = cql::Uuid::Random().ToString();
-  bool locked = false;
-  if (edge_ != nullptr && options_.prelock) {
-    absl::StatusOr<cache::LockResult> lock =
-        co_await edge_->Acquire(trip_key, edge_cells, r.user_id(), token, options_.prelock_ttl);
-    if (!lock.ok()) {
-      ++stats_.prelock_skipped;
-      WarnEdgeSkipped(lock.status());
-    } else if (lock->outcome == cache::LockOutcome::kTaken) {
-      ++stats_.edge_rejections;
-      Refuse(&out, v1::FAILURE_REASON_NOT_AVAILABLE, kNotAvailableText, lock->seats);
-      co_return out;
-    } else if (lock->outcome == cache::LockOutcome::kContended) {
-      ++stats_.prelock_contended;
-      Refuse(&out, v1::FAILURE_REASON_CONTENTION, kContentionText, lock->seats);
-      co_return out;
-    } else {
-      ++stats_.prelock_acquired;
-      locked = true;
-    }
-  }
-
-  absl::StatusOr<v1::HoldSeatsResponse> answer =
-      co_await HoldInDatabase(r, *snapshot, *range, request_key, seats, duration,
-                              options_.edge_short_circuit && cached.fresh);
-
-  if (locked) {
-    std::vector<cache::Marker> markers;
-    if (answer.ok() && answer->success() && options_.edge_short_circuit) {
-      for (const cache::SeatSegment& c : edge_cells) {
-        markers.push_back({c, false, r.user_id(), answer->hold_id(), answer->expires_at() * 1000});
-      }
-      (void)co_await edge_->MarkAndRelease(trip_key, std::move(markers), edge_cells, token);
-    } else {
-      (void)co_await edge_->Release(trip_key, edge_cells, token);
-    }
-  }
-  co_return answer;
-}
-
-asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldInDatabase(
-    const v1::HoldSeatsRequest& r, const domain::TripSnapshot& snapshot, SegmentRange range,
-    const std::string& request_key, const std::vector<std::string>& seats, int64_t duration, bool trust_snapshot) {
-  const storage::TripRef trip{r.organization_id(), r.trip_id()};
-  const int64_t now = clock_();
-  storage::HoldRecord hold;
-  hold.hold_id = cql::Uuid::Random().ToString();
-  hold.organization_id = r.organization_id();
-  hold.user_id = r.user_id();
-  hold.trip_id = r.trip_id();
-  hold.session_id = r.session_id();
-  hold.request_key = request_key;
-  hold.seat_ids = seats;
-  hold.range = range;
-  hold.created_at_ms = now;
-  // Whole seconds, so that expires_at answered in seconds is exact.
-  hold.expires_at_ms = (now / 1000 + duration) * 1000;
-
-  // One conditional write per seat, all in parallel. A fresh snapshot's
-  // states phrase the first conditions (and a seat it shows taken is refused
-  // without a write); otherwise the store starts from "free" and learns from
-  // the database, so a stale snapshot can never refuse a seat by itself.
-  std::vector<asio::awaitable<absl::StatusOr<storage::SeatClaim>>> claims;
-  for (const std::string& seat : seats) {
-    const int index = snapshot.SeatIndex(seat);
-    std::vector<domain::SegmentState> believed;
-    if (trust_snapshot) believed = snapshot.states[static_cast<size_t>(index)];
-    claims.push_back(store_.HoldSeat(trip, seat, range, hold.hold_id, hold.user_id, hold.expires_at_ms,
-                                     std::move(believed)));
-  }
-  std::vector<absl::StatusOr<storage::SeatClaim>> results = co_await Gather(std::move(claims));
-
-  std::vector<std::string> won, lost;
-  std::set<std::string> holders;
-  absl::Status error = absl::OkStatus();
-  for (size_t i = 0; i < results.size(); ++i) {
-    if (!results[i].ok()) {
-      if (error.ok()) error = results[i].status();
-      continue;
-    }
-    if (results[i]->applied) {
-      won.push_back(seats[i]);
-    } else {
-      lost.push_back(seats[i]);
-      // Only a hold of this very user can be this request's earlier self.
-      const std::string& holder_user = results[i]->holder_user_id;
-      if (!results[i]->holder_hold_id.empty() && (holder_user.empty() || holder_user == r.user_id())) {
-        holders.insert(results[i]->holder_hold_id);
-      } else {
-        holders.insert("");  // held by someone else, booked or blocked: not a retry
-      }
-    }
-  }
-  auto release_won = [&]() -> asio::awaitable<void> {
-    std::vector<asio::awaitable<absl::StatusOr<bool>>> undo;
-    for (const std::string& seat : won) undo.push_back(store_.ReleaseSeat(trip, seat, range, hold.hold_id));
-    (void)co_await Gather(std::move(undo));
-  };
-  if (!error.ok() || !lost.empty()) {
-    co_await release_won();
-    if (!won.empty()) AfterChange(trip);
-    if (!error.ok()) co_return error;
-    // A retry of a request that already holds these seats gets its hold back.
-    if (holders.size() == 1 && !holders.begin()->empty() && lost.size() == seats.size()) {
-      absl::StatusOr<std::optional<storage::HoldRecord>> first =
-          co_await store_.GetHold(r.organization_id(), r.user_id(), *holders.begin());
-      if (first.ok() && first->has_value() && (*first)->request_key == request_key &&
-          (*first)->state == storage::HoldRecord::State::kActive && (*first)->expires_at_ms > now) {
-        v1::HoldSeatsResponse out;
-        out.set_success(true);
-        out.set_hold_id((*first)->hold_id);
-        for (const std::string& s : (*first)->seat_ids) out.add_held_seat_ids(s);
-        out.set_expires_at(Seconds((*first)->expires_at_ms));
-        co_return out;
-      }
-    }
-    v1::HoldSeatsResponse out;
-    Refuse(&out, v1::FAILURE_REASON_NOT_AVAILABLE, kNotAvailableText, lost);
+  if (verdict.kind == HoldGate::Verdict::Kind::kContended) {
+    Refuse(&out, v1::FAILURE_REASON_CONTENTION, kContentionText, verdict.seats);
     co_return out;
   }
 
-  // Every seat is ours: store the durable hold record, within the user's
-  // limit of live holds.
-  absl::StatusOr<storage::LimitOutcome> slot = co_await store_.RecordHoldWithinLimit(hold, options_.max_holds_per_user);
-  if (!slot.ok() || *slot == storage::LimitOutcome::kLimitReached) {
-    co_await release_won();
-    AfterChange(trip);
-    if (!slot.ok()) co_return slot.status();
-    v1::HoldSeatsResponse out;
-    out.set_success(false);
-    out.set_reason(v1::FAILURE_REASON_HOLD_LIMIT_REACHED);
-    out.set_failure_reason(kLimitText);
-    co_return out;
+  HoldRequest request;
+  request.trip = trip;
+  request.user_id = r.user_id();
+  request.session_id = r.session_id();
+  request.request_key = RequestKey(r, *range);
+  request.seats = seats;
+  request.range = *range;
+  request.duration_s = duration;
+  request.believed = std::move(verdict.believed);
+  request.lease = std::move(verdict.lease);
+  absl::StatusOr<HoldResult> held = co_await lifecycle_.Hold(std::move(request));
+  HoldGate::Outcome outcome;
+  if (held.ok() && held->kind == HoldResult::Kind::kHeld) outcome.won = true;
+  if (held.ok() && held->kind == HoldResult::Kind::kNotAvailable) outcome.takers = held->takers;
+  gate_.Leave(verdict, std::move(outcome));
+  if (!held.ok()) co_return held.status();
+  switch (held->kind) {
+    case HoldResult::Kind::kHeld:
+      out.set_success(true);
+      out.set_hold_id(held->hold.hold_id);
+      for (const std::string& s : held->hold.seat_ids) out.add_held_seat_ids(s);
+      out.set_expires_at(Seconds(held->hold.expires_at_ms));
+      break;
+    case HoldResult::Kind::kNotAvailable:
+      Refuse(&out, v1::FAILURE_REASON_NOT_AVAILABLE, kNotAvailableText, held->refused_seats);
+      break;
+    case HoldResult::Kind::kLimitReached:
+      out.set_success(false);
+      out.set_reason(v1::FAILURE_REASON_HOLD_LIMIT_REACHED);
+      out.set_failure_reason(kLimitText);
+      break;
   }
-  AfterHold(hold);
-  v1::HoldSeatsResponse out;
-  out.set_success(true);
-  out.set_hold_id(hold.hold_id);
-  for (const std::string& s : seats) out.add_held_seat_ids(s);
-  out.set_expires_at(Seconds(hold.expires_at_ms));
   co_return out;
-}
-
-void Inventory::PatchSeats(const storage::TripRef& trip, const std::vector<std::string>& seats, SegmentRange range,
-                           const std::function<void(domain::SegmentState&)>& change) {
-  cache_.Update(trip, [&](domain::TripSnapshot& snapshot) {
-    for (const std::string& seat : seats) {
-      const int index = snapshot.SeatIndex(seat);
-      if (index < 0) continue;
-      std::vector<domain::SegmentState>& states = snapshot.states[static_cast<size_t>(index)];
-      for (int s = range.first; s <= range.last && static_cast<size_t>(s) < states.size(); ++s) {
-        change(states[static_cast<size_t>(s)]);
-      }
-    }
-  });
-}
-
-void Inventory::AfterHold(const storage::HoldRecord& hold) {
-  PatchSeats({hold.organization_id, hold.trip_id}, hold.seat_ids, hold.range, [&hold](domain::SegmentState& st) {
-    st = domain::SegmentState{SeatStatus::kHeld, hold.hold_id, "", hold.expires_at_ms, hold.user_id};
-  });
 }
 
 asio::awaitable<absl::StatusOr<v1::ReleaseSeatsResponse>> Inventory::ReleaseSeats(const v1::ReleaseSeatsRequest& r) {
@@ -559,7 +484,7 @@ asio::awaitable<absl::StatusOr<v1::ReleaseSeatsResponse>> Inventory::ReleaseSeat
   if (absl::Status s = CheckId("user_id", r.user_id()); !s.ok()) co_return s;
   if (absl::Status s = CheckId("organization_id", r.organization_id()); !s.ok()) co_return s;
   absl::StatusOr<std::optional<storage::HoldRecord>> found =
-      co_await store_.GetHold(r.organization_id(), r.user_id(), r.hold_id());
+      co_await store_.GetHold(r.organization_id(), r.user_id(), r.hold_id(), false);
   if (!found.ok()) co_return found.status();
   v1::ReleaseSeatsResponse out;
   if (!found->has_value()) {
@@ -567,66 +492,22 @@ asio::awaitable<absl::StatusOr<v1::ReleaseSeatsResponse>> Inventory::ReleaseSeat
     out.set_reason(v1::FAILURE_REASON_HOLD_NOT_FOUND);
     co_return out;
   }
-  const storage::HoldRecord& hold = **found;
-  if (hold.state == storage::HoldRecord::State::kReleased) {
-    out.set_success(true);  // released before: harmless
-    co_return out;
+  absl::StatusOr<ReleaseResult> released = co_await lifecycle_.Release(std::move(**found));
+  if (!released.ok()) co_return released.status();
+  switch (released->kind) {
+    case ReleaseResult::Kind::kReleased:
+      out.set_success(true);
+      out.set_released_count(released->released);
+      break;
+    case ReleaseResult::Kind::kConfirmed:
+      out.set_success(false);  // it became a booking: CancelBooking undoes it
+      out.set_reason(v1::FAILURE_REASON_HOLD_CONFIRMED);
+      break;
+    case ReleaseResult::Kind::kNotFound:
+      out.set_success(false);
+      out.set_reason(v1::FAILURE_REASON_HOLD_NOT_FOUND);
+      break;
   }
-  if (hold.state == storage::HoldRecord::State::kConfirmed) {
-    out.set_success(false);  // a booking now: CancelBooking undoes it
-    out.set_reason(v1::FAILURE_REASON_HOLD_NOT_FOUND);
-    co_return out;
-  }
-  const storage::TripRef trip{hold.organization_id, hold.trip_id};
-  std::vector<asio::awaitable<absl::StatusOr<bool>>> frees;
-  for (const std::string& seat : hold.seat_ids) frees.push_back(store_.ReleaseSeat(trip, seat, hold.range, hold.hold_id));
-  std::vector<absl::StatusOr<bool>> freed = co_await Gather(std::move(frees));
-  int count = 0;
-  std::vector<std::string> released;
-  for (size_t i = 0; i < freed.size(); ++i) {
-    if (!freed[i].ok()) co_return freed[i].status();
-    if (*freed[i]) {
-      ++count;
-      released.push_back(hold.seat_ids[i]);
-    }
-  }
-  bool unbooked_any = false;
-  // A confirm of this hold that was cut short may have booked some seats
-  // under a pending booking: the release undoes that too.
-  absl::StatusOr<std::optional<storage::BookingRecord>> pending =
-      co_await store_.GetBooking(hold.organization_id, hold.user_id, BookingIdFor(hold.hold_id));
-  if (!pending.ok()) co_return pending.status();
-  if (pending->has_value() && (*pending)->state == storage::BookingRecord::State::kPending) {
-    std::vector<asio::awaitable<absl::StatusOr<bool>>> unbooks;
-    for (const std::string& seat : (*pending)->seat_ids) {
-      unbooks.push_back(store_.UnbookSeat(trip, seat, hold.range, (*pending)->booking_id));
-    }
-    std::vector<absl::StatusOr<bool>> unbooked = co_await Gather(std::move(unbooks));
-    for (const absl::StatusOr<bool>& u : unbooked) {
-      if (!u.ok()) co_return u.status();
-      count += *u ? 1 : 0;
-      unbooked_any = unbooked_any || *u;
-    }
-    absl::Status cancelled = co_await store_.SetBookingState(**pending, storage::BookingRecord::State::kCancelled);
-    if (!cancelled.ok()) co_return cancelled;
-  }
-  absl::Status finished = co_await store_.FinishHold(hold, storage::HoldRecord::State::kReleased, "");
-  if (!finished.ok()) co_return finished;
-  if (unbooked_any) {
-    AfterChange(trip);  // rare: a cut-short confirm was undone too
-  } else {
-    PatchSeats(trip, released, hold.range, [&hold](domain::SegmentState& st) {
-      if (st.status == SeatStatus::kHeld && st.hold_id == hold.hold_id) st = domain::SegmentState{};
-    });
-  }
-  if (edge_ != nullptr) {
-    cache::TripKey key{hold.organization_id, hold.trip_id};
-    std::vector<cache::SeatSegment> cells = Cells(hold.seat_ids, hold.range);
-    absl::Status unmarked = co_await edge_->Unmark(std::move(key), std::move(cells), hold.hold_id);
-    (void)unmarked;  // markers also expire on their own
-  }
-  out.set_success(true);
-  out.set_released_count(count);
   co_return out;
 }
 
@@ -646,72 +527,14 @@ asio::awaitable<absl::StatusOr<v1::ConfirmBookingResponse>> Inventory::ConfirmBo
     }
   }
   absl::StatusOr<std::optional<storage::HoldRecord>> found =
-      co_await store_.GetHold(r.organization_id(), r.user_id(), r.hold_id());
+      co_await store_.GetHold(r.organization_id(), r.user_id(), r.hold_id(), false);
   if (!found.ok()) co_return found.status();
-  if (!found->has_value() || (*found)->state == storage::HoldRecord::State::kReleased) {
-    co_return absl::FailedPreconditionError("hold not found");
-  }
-  const storage::HoldRecord hold = **found;
-  const std::string booking_id = BookingIdFor(hold.hold_id);
-  auto answer_with = [](const storage::BookingRecord& b) {
-    v1::ConfirmBookingResponse out;
-    out.set_success(true);
-    out.set_booking_id(b.booking_id);
-    for (size_t i = 0; i < b.seat_ids.size(); ++i) {
-      v1::ConfirmedSeat* seat = out.add_confirmed_seats();
-      seat->set_seat_id(b.seat_ids[i]);
-      if (i < b.seat_numbers.size()) seat->set_seat_number(b.seat_numbers[i]);
-      if (i < b.ticket_ids.size()) seat->set_ticket_id(b.ticket_ids[i]);
-    }
-    return out;
-  };
-  if (hold.state == storage::HoldRecord::State::kConfirmed) {
-    absl::StatusOr<std::optional<storage::BookingRecord>> booking =
-        co_await store_.GetBooking(r.organization_id(), r.user_id(), booking_id);
-    if (!booking.ok()) co_return booking.status();
-    if (booking->has_value() && (*booking)->order_id == r.order_id() &&
-        (*booking)->state == storage::BookingRecord::State::kConfirmed) {
-      co_return answer_with(**booking);
-    }
-    co_return absl::FailedPreconditionError("hold already confirmed for another order");
-  }
-  if (hold.expires_at_ms <= clock_()) {
-    // Expired. Only a confirm of this very order that was cut short (its
-    // booking is still pending) may go on: it is finished below, or undone.
-    absl::StatusOr<std::optional<storage::BookingRecord>> pending =
-        co_await store_.GetBooking(r.organization_id(), r.user_id(), booking_id);
-    if (!pending.ok()) co_return pending.status();
-    if (!pending->has_value() || (*pending)->order_id != r.order_id() ||
-        (*pending)->state != storage::BookingRecord::State::kPending) {
-      co_return absl::FailedPreconditionError("hold expired");
-    }
-  }
+  if (!found->has_value()) co_return absl::FailedPreconditionError("hold not found");
+  const storage::HoldRecord& hold = **found;
 
   // Passengers must name exactly the held seats (or name none, one each).
-  bool match = r.passengers_size() == static_cast<int>(hold.seat_ids.size());
-  std::vector<storage::Passenger> passengers;
-  if (match) {
-    std::set<std::string> named;
-    for (const v1::PassengerSeat& p : r.passengers()) {
-      if (!p.seat_id().empty()) named.insert(p.seat_id());
-    }
-    const bool all_named = named.size() == hold.seat_ids.size();
-    if (!named.empty() && !all_named) match = false;
-    for (const std::string& s : named) {
-      if (std::find(hold.seat_ids.begin(), hold.seat_ids.end(), s) == hold.seat_ids.end()) match = false;
-    }
-    for (size_t i = 0; match && i < hold.seat_ids.size(); ++i) {
-      const std::string& seat = hold.seat_ids[i];
-      const v1::PassengerSeat* p = &r.passengers(static_cast<int>(i));
-      if (all_named) {
-        for (const v1::PassengerSeat& q : r.passengers()) {
-          if (q.seat_id() == seat) p = &q;
-        }
-      }
-      passengers.push_back({seat, p->passenger_nid(), p->passenger_name()});
-    }
-  }
-  if (!match) {
+  std::optional<std::vector<storage::Passenger>> passengers = MatchPassengers(r, hold.seat_ids);
+  if (!passengers.has_value()) {
     v1::ConfirmBookingResponse out;
     out.set_success(false);
     out.set_reason(v1::FAILURE_REASON_PASSENGER_MISMATCH);
@@ -719,77 +542,51 @@ asio::awaitable<absl::StatusOr<v1::ConfirmBookingResponse>> Inventory::ConfirmBo
     co_return out;
   }
 
-  absl::StatusOr<SnapshotCache::SnapshotPtr> snap = co_await Snapshot(hold.organization_id, hold.trip_id);
-  if (!snap.ok()) co_return snap.status();
-  storage::BookingRecord booking;
-  booking.booking_id = booking_id;
-  booking.hold_id = hold.hold_id;
-  booking.order_id = r.order_id();
-  booking.organization_id = hold.organization_id;
-  booking.user_id = hold.user_id;
-  booking.trip_id = hold.trip_id;
-  booking.seat_ids = hold.seat_ids;
-  for (size_t i = 0; i < hold.seat_ids.size(); ++i) {
-    const int index = (*snap)->SeatIndex(hold.seat_ids[i]);
-    booking.seat_numbers.push_back(index >= 0 ? (*snap)->trip.seats[static_cast<size_t>(index)].seat_number : "");
-    booking.ticket_ids.push_back(absl::StrCat("tk-", hold.hold_id, "-", i + 1));
-  }
-  booking.passengers = std::move(passengers);
-  booking.range = hold.range;
-  booking.created_at_ms = clock_();
-  absl::StatusOr<storage::BookingRecord> stored = co_await store_.CreateBooking(booking);
-  if (!stored.ok()) co_return stored.status();
-  if (stored->order_id != r.order_id()) co_return absl::FailedPreconditionError("hold already confirmed for another order");
-
-  const storage::TripRef trip{hold.organization_id, hold.trip_id};
-  std::vector<asio::awaitable<absl::StatusOr<bool>>> books;
-  for (const std::string& seat : hold.seat_ids) {
-    books.push_back(store_.BookSeat(trip, seat, hold.range, hold.hold_id, booking_id));
-  }
-  std::vector<absl::StatusOr<bool>> booked = co_await Gather(std::move(books));
-  bool all = true;
-  absl::Status error = absl::OkStatus();
-  for (const absl::StatusOr<bool>& b : booked) {
-    if (!b.ok()) {
-      if (error.ok()) error = b.status();
-      all = false;
-    } else if (!*b) {
-      all = false;
-    }
-  }
-  if (!all) {
-    if (!error.ok()) co_return error;  // retrying the confirm completes it
-    // The hold lost a seat (it expired and someone else took it): undo.
-    std::vector<asio::awaitable<absl::StatusOr<bool>>> undo;
+  // The booking to create if the confirm begins now.
+  storage::BookingRecord proposed;
+  proposed.booking_id = BookingIdFor(hold.hold_id);
+  proposed.hold_id = hold.hold_id;
+  proposed.order_id = r.order_id();
+  proposed.organization_id = hold.organization_id;
+  proposed.user_id = hold.user_id;
+  proposed.trip_id = hold.trip_id;
+  proposed.seat_ids = hold.seat_ids;
+  proposed.passengers = std::move(*passengers);
+  proposed.range = hold.range;
+  proposed.created_at_ms = clock_.Now();
+  if (domain::ForConfirm(hold.state, hold.order_id == r.order_id(), hold.expires_at_ms <= clock_.Now()) ==
+      domain::ConfirmStep::kBegin) {
+    absl::StatusOr<SnapshotCache::SnapshotPtr> snap = co_await Snapshot(hold.organization_id, hold.trip_id);
+    if (!snap.ok()) co_return snap.status();
     for (size_t i = 0; i < hold.seat_ids.size(); ++i) {
-      if (booked[i].ok() && *booked[i]) undo.push_back(store_.UnbookSeat(trip, hold.seat_ids[i], hold.range, booking_id));
+      const int index = (*snap)->SeatIndex(hold.seat_ids[i]);
+      proposed.seat_numbers.push_back(index >= 0 ? (*snap)->trip.seats[static_cast<size_t>(index)].seat_number : "");
+      proposed.ticket_ids.push_back(absl::StrCat("tk-", hold.hold_id, "-", i + 1));
     }
-    (void)co_await Gather(std::move(undo));
-    (void)co_await store_.SetBookingState(*stored, storage::BookingRecord::State::kCancelled);
-    AfterChange(trip);
-    co_return absl::FailedPreconditionError("hold expired");
   }
-  absl::Status confirmed = co_await store_.SetBookingState(*stored, storage::BookingRecord::State::kConfirmed);
-  if (!confirmed.ok()) co_return confirmed;
-  absl::Status finished = co_await store_.FinishHold(hold, storage::HoldRecord::State::kConfirmed, booking_id);
-  if (!finished.ok()) co_return finished;
-  PatchSeats(trip, hold.seat_ids, hold.range, [&](domain::SegmentState& st) {
-    st = domain::SegmentState{SeatStatus::kBooked, "", booking_id, 0, hold.user_id};
-  });
-  if (edge_ != nullptr) {
-    std::vector<cache::Marker> markers;
-    const int64_t until = clock_() + options_.booked_marker_ttl.count();
-    for (const cache::SeatSegment& c : Cells(hold.seat_ids, hold.range)) {
-      markers.push_back({c, true, hold.user_id, booking_id, until});
-    }
-    cache::TripKey key{hold.organization_id, hold.trip_id};
-    std::vector<cache::SeatSegment> no_locks;
-    std::string no_token;
-    absl::Status marked = co_await edge_->MarkAndRelease(std::move(key), std::move(markers), std::move(no_locks),
-                                                         std::move(no_token));
-    (void)marked;  // a lost marker only costs a database round trip
+  absl::StatusOr<ConfirmResult> confirmed = co_await lifecycle_.Confirm(hold, std::move(proposed));
+  if (!confirmed.ok()) co_return confirmed.status();
+  switch (confirmed->kind) {
+    case ConfirmResult::Kind::kConfirmed:
+      break;
+    case ConfirmResult::Kind::kExpired:
+      co_return absl::FailedPreconditionError("hold expired");
+    case ConfirmResult::Kind::kOtherOrder:
+      co_return absl::FailedPreconditionError("hold already confirmed for another order");
+    case ConfirmResult::Kind::kNotFound:
+      co_return absl::FailedPreconditionError("hold not found");
   }
-  co_return answer_with(*stored);
+  const storage::BookingRecord& b = confirmed->booking;
+  v1::ConfirmBookingResponse out;
+  out.set_success(true);
+  out.set_booking_id(b.booking_id);
+  for (size_t i = 0; i < b.seat_ids.size(); ++i) {
+    v1::ConfirmedSeat* seat = out.add_confirmed_seats();
+    seat->set_seat_id(b.seat_ids[i]);
+    if (i < b.seat_numbers.size()) seat->set_seat_number(b.seat_numbers[i]);
+    if (i < b.ticket_ids.size()) seat->set_ticket_id(b.ticket_ids[i]);
+  }
+  co_return out;
 }
 
 asio::awaitable<absl::StatusOr<v1::CancelBookingResponse>> Inventory::CancelBooking(
@@ -807,39 +604,10 @@ asio::awaitable<absl::StatusOr<v1::CancelBookingResponse>> Inventory::CancelBook
     out.set_failure_reason("booking not found");
     co_return out;
   }
-  const storage::BookingRecord& booking = **found;
-  if (booking.state == storage::BookingRecord::State::kCancelled) {
-    out.set_success(true);  // cancelled before: harmless
-    co_return out;
-  }
-  const storage::TripRef trip{booking.organization_id, booking.trip_id};
-  std::vector<asio::awaitable<absl::StatusOr<bool>>> frees;
-  for (const std::string& seat : booking.seat_ids) {
-    frees.push_back(store_.UnbookSeat(trip, seat, booking.range, booking.booking_id));
-  }
-  std::vector<absl::StatusOr<bool>> freed = co_await Gather(std::move(frees));
-  int count = 0;
-  std::vector<std::string> unbooked;
-  for (size_t i = 0; i < freed.size(); ++i) {
-    if (!freed[i].ok()) co_return freed[i].status();
-    if (*freed[i]) {
-      ++count;
-      unbooked.push_back(booking.seat_ids[i]);
-    }
-  }
-  absl::Status state = co_await store_.SetBookingState(booking, storage::BookingRecord::State::kCancelled);
-  if (!state.ok()) co_return state;
-  PatchSeats(trip, unbooked, booking.range, [&booking](domain::SegmentState& st) {
-    if (st.status == SeatStatus::kBooked && st.booking_id == booking.booking_id) st = domain::SegmentState{};
-  });
-  if (edge_ != nullptr) {
-    cache::TripKey key{booking.organization_id, booking.trip_id};
-    std::vector<cache::SeatSegment> cells = Cells(booking.seat_ids, booking.range);
-    absl::Status unmarked = co_await edge_->Unmark(std::move(key), std::move(cells), booking.booking_id);
-    (void)unmarked;
-  }
+  absl::StatusOr<CancelResult> cancelled = co_await lifecycle_.Cancel(std::move(**found));
+  if (!cancelled.ok()) co_return cancelled.status();
   out.set_success(true);
-  out.set_released_count(count);
+  out.set_released_count(cancelled->released);
   co_return out;
 }
 
@@ -872,7 +640,20 @@ asio::awaitable<absl::StatusOr<v1::UpdateInventoryResponse>> Inventory::UpdateIn
         store_.SetBlocked(trip, u.seat_id(), segments, u.new_status() == v1::SEAT_STATUS_BLOCKED, u.reason()));
   }
   std::vector<absl::StatusOr<bool>> changed = co_await Gather(std::move(changes));
-  AfterChange(trip);
+  std::vector<domain::SeatChange> announced;
+  for (int i = 0; i < r.updates_size(); ++i) {
+    const absl::StatusOr<bool>& c = changed[static_cast<size_t>(i)];
+    if (!c.ok() || !*c) continue;
+    domain::SeatChange change;
+    change.seat_id = r.updates(i).seat_id();
+    change.range = {0, segments - 1};
+    change.kind = r.updates(i).new_status() == v1::SEAT_STATUS_BLOCKED ? domain::SeatChange::Kind::kBlocked
+                                                                       : domain::SeatChange::Kind::kUnblocked;
+    announced.push_back(std::move(change));
+  }
+  std::vector<domain::SeatChange> no_facts;
+  EdgeLease no_lease;
+  co_await announcer_.Announce(trip, std::move(announced), std::move(no_facts), std::move(no_lease));
   v1::UpdateInventoryResponse out;
   for (int i = 0; i < r.updates_size(); ++i) {
     const absl::StatusOr<bool>& c = changed[static_cast<size_t>(i)];

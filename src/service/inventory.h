@@ -1,12 +1,19 @@
 // The inventory's use cases: trips, seat maps, availability, holds, bookings,
-// blocks and the waitlist, over a SeatStore and (optionally) the Redis edge.
+// blocks and the waitlist, over a SeatStore and (optionally) Redis.
 //
 // Every method validates its request (INVALID_ARGUMENT naming the field),
 // answers business refusals as OK responses with success=false and a
 // FailureReason, and returns NOT_FOUND for an unknown trip, UNAVAILABLE /
-// DEADLINE_EXCEEDED when the database cannot answer. The edge (pre-locks and
-// "taken" markers) only ever speeds things up: when Redis does not answer the
-// request goes on to the database's lightweight transactions.
+// DEADLINE_EXCEEDED when the database cannot answer. The parts:
+//  - HoldGate: refusals without a database round trip, one request per seat
+//    at a time (hold_gate.h);
+//  - Lifecycle: the steps of a hold's and a booking's life (lifecycle.h);
+//  - Repairer: finishes or undoes what was cut (repairer.h);
+//  - SnapshotCache: seat maps, kept honest by the change feed;
+//  - SeatAnnouncer: every change told to the cache, Redis and the others;
+//  - ClockGuard: how far this instance's clock may decide expiry.
+// Redis only ever speeds things up: when it does not answer, requests go on
+// to the database's conditional writes.
 //
 // Threading: REQUIRES every call on the service's single-threaded executor
 // (the io_context thread that also owns the store's session). Requests are
@@ -18,11 +25,20 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 
+#include <asio/steady_timer.hpp>
+
+#include "cache/change_feed.h"
 #include "cache/edge_guard.h"
 #include "inventory/v1/inventory.pb.h"
+#include "service/clock_guard.h"
+#include "service/hold_gate.h"
+#include "service/intent_log.h"
+#include "service/lifecycle.h"
+#include "service/repairer.h"
+#include "service/seat_announcer.h"
+#include "service/service_stats.h"
 #include "service/snapshot_cache.h"
 #include "storage/seat_store.h"
 
@@ -42,46 +58,44 @@ struct InventoryOptions {
   std::chrono::seconds hold_ttl_max{3600};
   int max_holds_per_user = 2;
   std::chrono::milliseconds seatmap_cache_ttl{5000};
+  // How long a cached seat map the change feed keeps honest may refuse holds.
+  std::chrono::milliseconds seatmap_trust{30000};
   // Lifetime of a pre-lock: longer than one hold's database work.
   std::chrono::milliseconds prelock_ttl{3000};
   // How long a "booked" marker keeps refusing at the edge.
   std::chrono::milliseconds booked_marker_ttl{60000};
   bool prelock = true;
   // Refuse, without a database round trip, holds of seats this instance
-  // knows are taken: in flight here (L0), taken in the fresh cached seat map,
-  // or marked taken in Redis. Off only to measure what it saves.
+  // knows are taken. Off only to measure what it saves.
   bool edge_short_circuit = true;
   // The seat-map snapshot cache (off: every read loads from the database).
   bool seatmap_cache = true;
-};
-
-// Exact counters for the metrics endpoint.
-struct InventoryStats {
-  uint64_t prelock_acquired = 0;
-  uint64_t prelock_contended = 0;
-  uint64_t prelock_skipped = 0;    // Redis down or slow: went straight to the LWT
-  // Holds refused without a database round trip, by what refused them.
-  uint64_t edge_rejections = 0;      // a Redis "taken" marker
-  uint64_t seatmap_rejections = 0;   // the fresh cached seat map shows the seat taken
-  uint64_t inflight_rejections = 0;  // a hold of the seat is in flight here (L0)
-  // Serialized seat-map answers: built, or reused as they were.
-  uint64_t seatmap_answers_built = 0;
-  uint64_t seatmap_answers_reused = 0;
+  // The clock's measurement against the database.
+  std::chrono::milliseconds clock_check_interval{10000};
+  RepairerOptions repair;
 };
 
 class Inventory {
  public:
   using Clock = std::function<int64_t()>;  // unix milliseconds
 
-  // `store` and `edge` (may be null: no Redis) must outlive the service.
-  Inventory(storage::SeatStore& store, cache::EdgeGuard* edge, InventoryOptions options, Clock clock);
+  // `store`, `edge` (may be null: no Redis), `feed` (may be null) and
+  // `clock` must outlive the service.
+  Inventory(storage::SeatStore& store, cache::EdgeGuard* edge, cache::ChangeFeed* feed, ClockGuard& clock,
+            InventoryOptions options);
+  ~Inventory();
+
+  // Measures the clock once, then starts the background work (repairer,
+  // retries of announcements and intent drops, clock checks, the feed).
+  asio::awaitable<void> Start();
+  // Stops the background work and waits for it.
+  asio::awaitable<void> Stop();
 
   asio::awaitable<absl::StatusOr<v1::InitializeTripInventoryResponse>> InitializeTrip(
       const v1::InitializeTripInventoryRequest& request);
-  // The seat map (a GetSeatMapResponse), serialized. One serialization serves every request for
-  // the same journey of the same snapshot (and version) until a hold shown
-  // in it expires, so a storm of seat-map reads costs no re-serialization.
-  // With the seat-map cache off, every call builds and serializes afresh.
+  // The seat map (a GetSeatMapResponse), serialized. One serialization serves
+  // every request for the same journey of the same snapshot (and version)
+  // until a hold shown in it expires.
   asio::awaitable<absl::StatusOr<std::shared_ptr<const std::string>>> GetSeatMapBytes(
       const v1::GetSeatMapRequest& request);
   asio::awaitable<absl::StatusOr<v1::CheckAvailabilityResponse>> CheckAvailability(
@@ -98,40 +112,35 @@ class Inventory {
   asio::awaitable<absl::StatusOr<v1::GetUserWaitlistResponse>> GetUserWaitlist(
       const v1::GetUserWaitlistRequest& request);
 
-  const InventoryStats& stats() const { return stats_; }
+  const ServiceStats& stats() const { return stats_; }
   const SnapshotCache& cache() const { return cache_; }
+  const ClockGuard& clock() const { return clock_; }
+  size_t pending_intent_drops() const { return intents_.queued(); }
 
  private:
   asio::awaitable<absl::StatusOr<SnapshotCache::SnapshotPtr>> Snapshot(const std::string& org,
                                                                       const std::string& trip);
-  asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> HoldInDatabase(const v1::HoldSeatsRequest& request,
-                                                                        const domain::TripSnapshot& snapshot,
-                                                                        domain::SegmentRange range,
-                                                                        const std::string& request_key,
-                                                                        const std::vector<std::string>& seats,
-                                                                        int64_t duration_seconds,
-                                                                        bool trust_snapshot);
   // The seat map of `range` as of `now_ms`; `valid_until_ms` is set to when
   // it would first differ (the earliest expiry of a hold it shows).
   v1::GetSeatMapResponse BuildSeatMap(const domain::TripSnapshot& t, domain::SegmentRange range, int64_t now_ms,
                                       int64_t* valid_until_ms) const;
-  void AfterChange(const storage::TripRef& trip) { cache_.Invalidate(trip); }
-  // Writes a change this instance just made to `seats` over `range` into
-  // the cached snapshot (instead of dropping it): `change` is applied to
-  // each of their segment states.
-  void PatchSeats(const storage::TripRef& trip, const std::vector<std::string>& seats, domain::SegmentRange range,
-                  const std::function<void(domain::SegmentState&)>& change);
-  void AfterHold(const storage::HoldRecord& hold);
-  // Logs, at most every 10 s, that the edge was skipped and why.
-  void WarnEdgeSkipped(const absl::Status& why);
+  // Measures this instance's clock against the database's.
+  asio::awaitable<void> CheckClock();
+  asio::awaitable<void> ClockLoop();
+  // Runs `loop` in the background; Stop() waits for it.
+  void Spawn(std::function<asio::awaitable<void>()> loop);
 
   storage::SeatStore& store_;
-  cache::EdgeGuard* edge_;
+  cache::ChangeFeed* feed_;
   InventoryOptions options_;
-  Clock clock_;
+  ClockGuard& clock_;
+  ServiceStats stats_;
   SnapshotCache cache_;
-  // (org, trip, seat, segment) cells with a hold request in flight here (L0).
-  std::set<std::string> inflight_;
+  SeatAnnouncer announcer_;
+  IntentLog intents_;
+  Lifecycle lifecycle_;
+  HoldGate gate_;
+  Repairer repairer_;
   // Serialized seat-map answers by trip and journey.
   struct SeatMapAnswer {
     SnapshotCache::SnapshotPtr snapshot;  // the one it was built from
@@ -140,9 +149,12 @@ class Inventory {
     std::shared_ptr<const std::string> bytes;
   };
   std::map<std::string, SeatMapAnswer> seatmap_answers_;
-  InventoryStats stats_;
-  int64_t last_edge_warning_ms_ = 0;
-  uint64_t skipped_at_last_warning_ = 0;
+  // Background work.
+  bool stopping_ = false;
+  int running_ = 0;
+  std::unique_ptr<asio::steady_timer> clock_timer_;
+  std::unique_ptr<asio::steady_timer> all_stopped_;
+  bool skew_warned_ = false;
 };
 
 }  // namespace inventory::service

@@ -1,5 +1,6 @@
 #include "cache/redis/redis_edge_guard.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <set>
@@ -16,28 +17,45 @@ namespace {
 
 // KEYS[1..n] pre-locks, KEYS[n+1..2n] markers of the same cells, in order.
 // ARGV[1] encoded requester, ARGV[2] token, ARGV[3] ttl in ms.
-// Returns {0} acquired, {1, i...} contended, {2, until_ms, i...} taken, where
-// i are 1-based cell indices.
+// Returns {0} acquired, {1, i...} contended, {2, i, value, i, value...}
+// taken, where i are 1-based cell indices and value the refusing marker's.
+//
+// holder_of accepts exactly what ParseMarkerValue (edge_keys.h) accepts:
+// the four fields, status h or b, well-formed percent escapes in the holder
+// and the id, and an expiry that fits in an int64 (leading zeros allowed).
+// So a value refusing here always parses on the client, and a tombstone or
+// garbage never refuses.
 const redis::Script& AcquireScript() {
   static const redis::Script kScript(R"lua(
+local function escapes_ok(f)
+  return not string.find((string.gsub(f, '%%%x%x', '')), '%', 1, true)
+end
+local function holder_of(v)
+  local holder, id, exp = string.match(v, '^[hb]|([^|]*)|([^|]*)|(%-?%d+)$')
+  if not holder or not escapes_ok(holder) or not escapes_ok(id) then return nil end
+  local minus, digits = string.match(exp, '^(%-?)0*(%d+)$')
+  if #digits > 19 then return nil end
+  if #digits == 19 then
+    local limit = '9223372036854775807'
+    if minus == '-' then limit = '9223372036854775808' end
+    if digits > limit then return nil end
+  end
+  return holder
+end
 local n = #KEYS / 2
 local requester, token, ttl = ARGV[1], ARGV[2], ARGV[3]
-local taken, until_ms = {2, 0}, nil
+local taken = {2}
 for i = 1, n do
   local v = redis.call('GET', KEYS[n + i])
   if v then
-    local holder, exp = string.match(v, '^[hb]|([^|]*)|[^|]*|(%-?%d+)$')
+    local holder = holder_of(v)
     if holder and holder ~= requester then
       taken[#taken + 1] = i
-      local e = tonumber(exp)
-      if until_ms == nil or e > until_ms then until_ms = e end
+      taken[#taken + 1] = v
     end
   end
 end
-if until_ms ~= nil then
-  taken[2] = until_ms
-  return taken
-end
+if #taken > 1 then return taken end
 local busy = {1}
 for i = 1, n do
   local v = redis.call('GET', KEYS[i])
@@ -66,44 +84,64 @@ return released
   return kScript;
 }
 
-// KEYS[1..m] markers, KEYS[m+1..] pre-locks. ARGV[1] m, ARGV[2] token, then
-// per marker i: ARGV[1+2i] value, ARGV[2+2i] remaining ms. Returns the number
-// of locks released.
-const redis::Script& MarkAndReleaseScript() {
+// KEYS: m marker keys, u marker keys to unmark, l pre-locks, then, when the
+// change is not empty, the stream and the sequence key.
+// ARGV[1..3] m, u, l; ARGV[4] token; ARGV[5] tombstone PX; ARGV[6] change
+// ('' for none); ARGV[7] stream max length; ARGV[8] stream PX; then per
+// marker: value, PX, tombstone of its id; then per unmark: encoded id,
+// tombstone of it.
+// Returns the change's sequence number, or 0 when there is no change.
+const redis::Script& AnnounceScript() {
   static const redis::Script kScript(R"lua(
-local m = tonumber(ARGV[1])
-local token = ARGV[2]
+local m, u, l = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local token, tomb_px, change = ARGV[4], ARGV[5], ARGV[6]
+local cells = m + u + l
+local stream, sequence
+if change ~= '' then stream, sequence = KEYS[cells + 1], KEYS[cells + 2] end
+-- Types first: a command failing midway would leave half of it written.
+local function check(key, want)
+  local t = redis.call('TYPE', key)['ok']
+  if t ~= 'none' and t ~= want then
+    return redis.error_reply('WRONGTYPE ' .. key .. ' holds a ' .. t .. ', not a ' .. want)
+  end
+end
+for i = 1, cells do
+  local e = check(KEYS[i], 'string')
+  if e then return e end
+end
+if stream then
+  local e = check(stream, 'stream') or check(sequence, 'string')
+  if e then return e end
+  local q = redis.call('GET', sequence)
+  if q and not string.match(q, '^%-?%d+$') then
+    return redis.error_reply('WRONGTYPE ' .. sequence .. ' is not a counter')
+  end
+end
+local a = 8
 for i = 1, m do
-  local px = tonumber(ARGV[2 + 2 * i])
-  if px > 0 then
-    redis.call('SET', KEYS[i], ARGV[1 + 2 * i], 'PX', px)
+  local value, px, tomb = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  a = a + 3
+  if redis.call('GET', KEYS[i]) ~= tomb then
+    redis.call('SET', KEYS[i], value, 'PX', px)
   end
 end
-local released = 0
-for i = m + 1, #KEYS do
-  if redis.call('GET', KEYS[i]) == token then
-    released = released + redis.call('DEL', KEYS[i])
+for j = 1, u do
+  local key, id, tomb = KEYS[m + j], ARGV[a + 1], ARGV[a + 2]
+  a = a + 2
+  local v = redis.call('GET', key)
+  if not v or string.match(v, '^x||[^|]*|0$') or string.match(v, '^[hb]|[^|]*|([^|]*)|%-?%d+$') == id then
+    redis.call('SET', key, tomb, 'PX', tomb_px)
   end
 end
-return released
-)lua");
-  return kScript;
-}
-
-// KEYS: markers. ARGV[1] encoded id. Returns the number deleted.
-const redis::Script& UnmarkScript() {
-  static const redis::Script kScript(R"lua(
-local removed = 0
-for i = 1, #KEYS do
-  local v = redis.call('GET', KEYS[i])
-  if v then
-    local id = string.match(v, '^[hb]|[^|]*|([^|]*)|%-?%d+$')
-    if id == ARGV[1] then
-      removed = removed + redis.call('DEL', KEYS[i])
-    end
-  end
+for k = m + u + 1, cells do
+  if redis.call('GET', KEYS[k]) == token then redis.call('DEL', KEYS[k]) end
 end
-return removed
+if not stream then return 0 end
+local seq = redis.call('INCR', sequence)
+redis.call('XADD', stream, 'MAXLEN', '~', ARGV[7], '*', 's', string.format('%d', seq), 'c', change)
+redis.call('PEXPIRE', stream, ARGV[8])
+redis.call('PEXPIRE', sequence, ARGV[8])
+return seq
 )lua");
   return kScript;
 }
@@ -135,43 +173,69 @@ absl::StatusOr<LockResult> DecodeAcquire(const redis::Reply& reply, const std::v
   auto bad = [&reply] {
     return absl::InternalError(absl::StrCat("edge acquire: unexpected reply ", reply.DebugString()));
   };
+  auto cell_of = [&cells](const redis::Reply& index) -> const SeatSegment* {
+    if (!index.is_integer() || index.integer() < 1 || static_cast<uint64_t>(index.integer()) > cells.size()) {
+      return nullptr;
+    }
+    return &cells[static_cast<size_t>(index.integer() - 1)];
+  };
   if (!reply.is_array() || reply.size() == 0 || !reply[0].is_integer()) return bad();
   LockResult result;
-  size_t first_index = 1;
+  std::set<std::string_view> seen;
+  auto add_seat = [&](const std::string& seat) {
+    if (seen.insert(seat).second) result.seats.push_back(seat);
+  };
   switch (reply[0].integer()) {
     case 0:
       if (reply.size() != 1) return bad();
       result.outcome = LockOutcome::kAcquired;
       return result;
     case 1:
+      if (reply.size() < 2) return bad();
       result.outcome = LockOutcome::kContended;
-      break;
+      for (size_t k = 1; k < reply.size(); ++k) {
+        const SeatSegment* cell = cell_of(reply[k]);
+        if (cell == nullptr) return bad();
+        add_seat(cell->seat_id);
+      }
+      return result;
     case 2:
-      if (reply.size() < 2 || !reply[1].is_integer()) return bad();
+      if (reply.size() < 3 || reply.size() % 2 != 1) return bad();
       result.outcome = LockOutcome::kTaken;
-      result.taken_until_ms = reply[1].integer();
-      first_index = 2;
-      break;
+      for (size_t k = 1; k < reply.size(); k += 2) {
+        const SeatSegment* cell = cell_of(reply[k]);
+        if (cell == nullptr || !reply[k + 1].is_string()) return bad();
+        absl::StatusOr<Marker> marker = ParseMarkerValue(reply[k + 1].str(), *cell);
+        if (!marker.ok()) return bad();  // the script only returns what parses
+        if (result.taken.empty() || marker->expires_at_ms > result.taken_until_ms) {
+          result.taken_until_ms = marker->expires_at_ms;
+        }
+        add_seat(cell->seat_id);
+        result.taken.push_back(std::move(*marker));
+      }
+      return result;
     default:
       return bad();
   }
-  if (reply.size() <= first_index) return bad();
-  std::set<std::string_view> seen;
-  for (size_t k = first_index; k < reply.size(); ++k) {
-    const redis::Reply& index = reply[k];
-    if (!index.is_integer() || index.integer() < 1 || static_cast<uint64_t>(index.integer()) > cells.size()) {
-      return bad();
-    }
-    const std::string& seat = cells[static_cast<size_t>(index.integer() - 1)].seat_id;
-    if (seen.insert(seat).second) result.seats.push_back(seat);
-  }
-  return result;
+}
+
+RedisEdgeGuardOptions Sanitized(RedisEdgeGuardOptions o) {
+  constexpr std::chrono::milliseconds kMin(1);
+  o.marker_lifetime = std::max(o.marker_lifetime, kMin);
+  o.tombstone_lifetime = std::max(o.tombstone_lifetime, kMin);
+  o.stream_lifetime = std::max(o.stream_lifetime, kMin);
+  o.stream_max_length = std::max<int64_t>(o.stream_max_length, 1);
+  return o;
 }
 
 }  // namespace
 
-RedisEdgeGuard::RedisEdgeGuard(redis::Client& client, std::string prefix, NowMsFn now_ms)
-    : client_(client), prefix_(std::move(prefix)), now_ms_(now_ms ? std::move(now_ms) : NowMsFn(SystemNowMs)) {}
+RedisEdgeGuard::RedisEdgeGuard(redis::Client& client, std::string prefix, NowMsFn now_ms,
+                               RedisEdgeGuardOptions options)
+    : client_(client),
+      prefix_(std::move(prefix)),
+      now_ms_(now_ms ? std::move(now_ms) : NowMsFn(SystemNowMs)),
+      options_(Sanitized(options)) {}
 
 asio::awaitable<absl::StatusOr<LockResult>> RedisEdgeGuard::Acquire(TripKey trip, std::vector<SeatSegment> cells,
                                                                      std::string requester, std::string token,
@@ -214,49 +278,56 @@ asio::awaitable<absl::Status> RedisEdgeGuard::Release(TripKey trip, std::vector<
   co_return ExpectInteger(reply, "release");
 }
 
-asio::awaitable<absl::Status> RedisEdgeGuard::MarkAndRelease(TripKey trip, std::vector<Marker> markers,
-                                                             std::vector<SeatSegment> locked, std::string token) {
-  if (token.empty() && !locked.empty()) co_return absl::InvalidArgumentError("edge mark: empty token");
+asio::awaitable<absl::Status> RedisEdgeGuard::Announce(TripKey trip, Announcement announcement) {
+  Announcement& a = announcement;
+  if (a.token.empty() && !a.locked.empty()) co_return absl::InvalidArgumentError("edge announce: empty token");
+  for (const Unmark& unmark : a.unmarks) {
+    if (unmark.id.empty()) co_return absl::InvalidArgumentError("edge announce: unmark with an empty id");
+  }
 
   const EdgeKeys names(prefix_, trip);
+  const bool has_change = !a.change.empty();
   const int64_t now = now_ms_();
+  const uint64_t cap = static_cast<uint64_t>(options_.marker_lifetime.count());
   std::vector<std::string> keys;
-  keys.reserve(markers.size() + locked.size());
+  keys.reserve(a.markers.size() + a.unmarks.size() + a.locked.size() + 2);
   std::vector<std::string> args;
-  args.reserve(2 + 2 * markers.size());
-  args.emplace_back();  // marker count, filled in below
-  args.push_back(std::move(token));
+  args.reserve(8 + 3 * a.markers.size() + 2 * a.unmarks.size());
+  args.resize(3);  // the counts, filled in below
+  args.push_back(std::move(a.token));
+  args.push_back(absl::StrCat(options_.tombstone_lifetime.count()));
+  args.push_back(std::move(a.change));
+  args.push_back(absl::StrCat(options_.stream_max_length));
+  args.push_back(absl::StrCat(options_.stream_lifetime.count()));
   size_t live = 0;
-  for (const Marker& marker : markers) {
+  for (const Marker& marker : a.markers) {
     if (marker.expires_at_ms <= now) continue;  // already over: nothing to say
+    // The true difference is positive and fits in uint64 for any two int64s.
+    const uint64_t left = static_cast<uint64_t>(marker.expires_at_ms) - static_cast<uint64_t>(now);
     keys.push_back(names.Marker(marker.at));
     args.push_back(FormatMarkerValue(marker));
-    args.push_back(absl::StrCat(marker.expires_at_ms - now));
+    args.push_back(absl::StrCat(std::min(left, cap)));
+    args.push_back(FormatTombstoneValue(marker.hold_id));
     ++live;
   }
-  if (live == 0 && locked.empty()) co_return absl::OkStatus();
+  for (const Unmark& unmark : a.unmarks) {
+    keys.push_back(names.Marker(unmark.at));
+    args.push_back(EncodeMarkerField(unmark.id));
+    args.push_back(FormatTombstoneValue(unmark.id));
+  }
+  for (const SeatSegment& cell : a.locked) keys.push_back(names.Lock(cell));
+  if (keys.empty() && !has_change) co_return absl::OkStatus();  // nothing to say
+  if (has_change) {
+    keys.push_back(names.Stream());
+    keys.push_back(names.Sequence());
+  }
   args[0] = absl::StrCat(live);
-  for (const SeatSegment& cell : locked) keys.push_back(names.Lock(cell));
+  args[1] = absl::StrCat(a.unmarks.size());
+  args[2] = absl::StrCat(a.locked.size());
 
   absl::StatusOr<redis::Reply> reply =
-      CheckReply(co_await client_.Eval(MarkAndReleaseScript(), std::move(keys), std::move(args)), "mark");
-  co_return ExpectInteger(reply, "mark");
-}
-
-asio::awaitable<absl::Status> RedisEdgeGuard::Unmark(TripKey trip, std::vector<SeatSegment> cells, std::string id) {
-  if (id.empty()) co_return absl::InvalidArgumentError("edge unmark: empty id");
-  if (cells.empty()) co_return absl::OkStatus();
-
-  const EdgeKeys names(prefix_, trip);
-  std::vector<std::string> keys;
-  keys.reserve(cells.size());
-  for (const SeatSegment& cell : cells) keys.push_back(names.Marker(cell));
-  std::vector<std::string> args;
-  args.push_back(EncodeMarkerField(id));
-
-  absl::StatusOr<redis::Reply> reply =
-      CheckReply(co_await client_.Eval(UnmarkScript(), std::move(keys), std::move(args)), "unmark");
-  co_return ExpectInteger(reply, "unmark");
+      CheckReply(co_await client_.Eval(AnnounceScript(), std::move(keys), std::move(args)), "announce");
+  co_return ExpectInteger(reply, "announce");
 }
 
 }  // namespace inventory::cache

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "common/gather.h"
@@ -47,7 +48,7 @@ class CqlSeatStoreTest : public ::testing::Test {
     SchemaOptions schema{keyspace_, "SimpleStrategy:1", false};
     auto applied = Run([&] { return ApplyMigrations(*session_, schema); });
     ASSERT_TRUE(applied.ok()) << applied.status();
-    CqlStoreOptions store_options;
+    CqlStoreOptions store_options = Options();
     store_options.keyspace = keyspace_;
     store_ = std::make_unique<CqlSeatStore>(*session_, store_options);
     absl::Status prepared = Run([&] { return store_->Prepare(); });
@@ -77,6 +78,14 @@ class CqlSeatStoreTest : public ::testing::Test {
     h.created_at_ms = NowMs();
     h.expires_at_ms = expires_at_ms;
     return h;
+  }
+
+  // The store's options; a test fixture may change the clocks or pages.
+  virtual CqlStoreOptions Options() {
+    CqlStoreOptions o;
+    o.now = [this] { return NowMs() + clock_offset_ms_; };
+    o.reclaim_now = [this] { return reclaim_allowed_ ? NowMs() + clock_offset_ms_ - reclaim_grace_ms_ : 0; };
+    return o;
   }
 
   void TearDown() override {
@@ -113,9 +122,27 @@ class CqlSeatStoreTest : public ::testing::Test {
   std::string keyspace_;
   domain::TripDefinition trip_;
   TripRef ref_{"org", "t1"};
+  int64_t clock_offset_ms_ = 0;
+  int64_t reclaim_grace_ms_ = 0;
+  bool reclaim_allowed_ = true;
 };
 
+Intent HoldIntent(const std::string& user, const std::string& hold, int64_t expires_at_ms) {
+  Intent i;
+  i.kind = domain::IntentKind::kHold;
+  i.organization_id = "org";
+  i.user_id = user;
+  i.trip_id = "t1";
+  i.hold_id = hold;
+  i.seat_ids = {"s1"};
+  i.range = {0, 0};
+  i.expires_at_ms = expires_at_ms;
+  i.created_at_ms = NowMs();
+  return i;
+}
+
 TEST_F(CqlSeatStoreTest, OverlappingHoldsConflictDisjointOnesDoNot) {
+  const StoreCounters before = store_->counters();
   const int64_t later = NowMs() + 60000;
   auto a = Hold("s1", {0, 1}, "h-a", later);
   ASSERT_TRUE(a.ok()) << a.status();
@@ -125,16 +152,21 @@ TEST_F(CqlSeatStoreTest, OverlappingHoldsConflictDisjointOnesDoNot) {
   EXPECT_FALSE(b->applied);
   EXPECT_EQ(b->blocking, SeatStatus::kHeld);
   EXPECT_EQ(b->holder_hold_id, "h-a");
+  EXPECT_EQ(b->holder_user_id, "user-h-a");
   auto c = Hold("s1", {2, 2}, "h-c", later);
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->applied);
-  // One LWT per hold attempt (the refused one settles by a SERIAL read),
-  // plus the trip's insert.
+  // One LWT per hold attempt; the refused one settles by one SERIAL read.
   const StoreCounters& sent = store_->counters();
-  EXPECT_EQ(sent.Of(DbOp::kLwt), 4u);
-  EXPECT_EQ(sent.Of(DbOp::kLwt, DbTable::kSeatSegments), 3u);
-  EXPECT_EQ(sent.Of(DbOp::kLwt, DbTable::kTrips), 1u);
-  EXPECT_EQ(sent.Of(DbOp::kSerialRead, DbTable::kSeatSegments), 1u);
+  EXPECT_EQ(sent.Of(DbOp::kLwt, DbTable::kSeatSegments) - before.Of(DbOp::kLwt, DbTable::kSeatSegments), 3u);
+  EXPECT_EQ(sent.Of(DbOp::kSerialRead) - before.Of(DbOp::kSerialRead), 1u);
+  EXPECT_EQ(sent.Total() - before.Total(), 4u);
+}
+
+TEST_F(CqlSeatStoreTest, ATripsFirstRowsAreConditionalWritesOneASeat) {
+  // The set-up created 2 seats: one conditional batch each, plus the trip.
+  EXPECT_EQ(store_->counters().Of(DbOp::kLwt, DbTable::kSeatSegments), 2u);
+  EXPECT_EQ(store_->counters().Of(DbOp::kLwt, DbTable::kTrips), 1u);
 }
 
 TEST_F(CqlSeatStoreTest, AFailedHoldLeavesNoPartialState) {
@@ -158,6 +190,29 @@ TEST_F(CqlSeatStoreTest, AnExpiredHoldIsReclaimedEvenFromAStaleBelief) {
   ASSERT_TRUE(fresh.ok()) << fresh.status();
   EXPECT_TRUE(fresh->applied);
   for (const domain::SegmentState& s : Seat("s1")) EXPECT_EQ(s.hold_id, "new");
+}
+
+TEST_F(CqlSeatStoreTest, AnExpiredHoldIsReclaimedOnlyAfterTheGraceAndNeverWhileReclaimingIsRefused) {
+  reclaim_grace_ms_ = 1000;
+  ASSERT_TRUE(Hold("s1", {0, 0}, "recent", NowMs() - 300)->applied);  // expired 0.3 s ago: within the grace
+  auto early = Hold("s1", {0, 0}, "early", NowMs() + 60000);
+  ASSERT_TRUE(early.ok());
+  EXPECT_FALSE(early->applied);
+  EXPECT_EQ(early->holder_hold_id, "recent");
+  EXPECT_GE(store_->counters().reclaims_deferred, 1u);
+  ASSERT_TRUE(Hold("s2", {0, 0}, "long-gone", NowMs() - 5000)->applied);
+  auto later = Hold("s2", {0, 0}, "later", NowMs() + 60000);
+  ASSERT_TRUE(later.ok());
+  EXPECT_TRUE(later->applied);
+  // The clock's skew unknown or too large: nothing is reclaimed, nor blocked.
+  reclaim_allowed_ = false;
+  ASSERT_TRUE(Hold("s1", {2, 2}, "very-old", NowMs() - 600000)->applied);
+  auto refused = Hold("s1", {2, 2}, "thief", NowMs() + 60000);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->applied);
+  auto blocked = Run([&] { return store_->SetBlocked(ref_, "s1", 3, true, "maintenance"); });
+  ASSERT_TRUE(blocked.ok());
+  EXPECT_FALSE(*blocked);
 }
 
 TEST_F(CqlSeatStoreTest, OnlyTheOwnerReleasesAndBookingNeedsTheHold) {
@@ -184,24 +239,22 @@ TEST_F(CqlSeatStoreTest, OnlyTheOwnerReleasesAndBookingNeedsTheHold) {
 }
 
 TEST_F(CqlSeatStoreTest, LiveHoldsPerUserAreLimitedAndExpiredOnesDoNotCount) {
-  auto record = [](const std::string& id, int64_t expires) { return HoldOf("u", id, "s1", expires); };
   const int64_t later = NowMs() + 60000;
-  auto first = Run([&] { return store_->RecordHoldWithinLimit(record("h1", NowMs() - 1), 2); });
+  auto begin = [&](const std::string& id, int64_t expires) {
+    Intent i = HoldIntent("u", id, expires);
+    return Run([&] { return store_->BeginHold(i, 2); });
+  };
+  auto first = begin("h1", NowMs() - 1);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(*first, LimitOutcome::kRecorded);
-  EXPECT_EQ(*Run([&] { return store_->RecordHoldWithinLimit(record("h2", later), 2); }), LimitOutcome::kRecorded);
-  // h1 has expired: it does not count.
-  EXPECT_EQ(*Run([&] { return store_->RecordHoldWithinLimit(record("h3", later), 2); }), LimitOutcome::kRecorded);
-  EXPECT_EQ(*Run([&] { return store_->RecordHoldWithinLimit(record("h4", later), 2); }), LimitOutcome::kLimitReached);
-  auto h2 = Run([&] { return store_->GetHold("org", "u", "h2"); });
-  ASSERT_TRUE(h2.ok() && h2->has_value());
-  absl::Status finished = Run([&] { return store_->FinishHold(**h2, HoldRecord::State::kReleased, ""); });
-  ASSERT_TRUE(finished.ok()) << finished;
-  EXPECT_EQ(*Run([&] { return store_->RecordHoldWithinLimit(record("h5", later), 2); }), LimitOutcome::kRecorded);
-  auto h4 = Run([&] { return store_->GetHold("org", "u", "h4"); });
-  ASSERT_TRUE(h4.ok());
-  EXPECT_FALSE(h4->has_value());  // a refused hold leaves no record
-  // One LWT-free write and one read per recorded hold; nothing conditional.
+  EXPECT_EQ(*begin("h2", later), LimitOutcome::kRecorded);
+  EXPECT_EQ(*begin("h3", later), LimitOutcome::kRecorded);  // h1 has expired: it does not count
+  EXPECT_EQ(*begin("h4", later), LimitOutcome::kLimitReached);
+  // The refused one's marker is the caller's to remove; h2 ends too.
+  ASSERT_TRUE(Run([&] { return store_->EndLive("org", "u", "h4"); }).ok());
+  ASSERT_TRUE(Run([&] { return store_->EndLive("org", "u", "h2"); }).ok());
+  EXPECT_EQ(*begin("h5", later), LimitOutcome::kRecorded);
+  // Nothing conditional on the user's partition to count.
   EXPECT_EQ(store_->counters().Of(DbOp::kLwt, DbTable::kUserLedger), 0u);
 }
 
@@ -209,32 +262,162 @@ TEST_F(CqlSeatStoreTest, RacingHoldsOfOneUserNeverExceedTheLimit) {
   for (int round = 0; round < 5; ++round) {
     const std::string user = "racer-" + std::to_string(round);
     constexpr int kRacers = 8;
+    std::vector<Intent> intents;
+    for (int i = 0; i < kRacers; ++i) intents.push_back(HoldIntent(user, user + "-h" + std::to_string(i), NowMs() + 60000));
     auto outcomes = Run([&]() -> asio::awaitable<std::vector<absl::StatusOr<LimitOutcome>>> {
       std::vector<asio::awaitable<absl::StatusOr<LimitOutcome>>> racing;
-      for (int i = 0; i < kRacers; ++i) {
-        racing.push_back(
-            store_->RecordHoldWithinLimit(HoldOf(user, user + "-h" + std::to_string(i), "s1", NowMs() + 60000), 2));
-      }
+      for (Intent& i : intents) racing.push_back(store_->BeginHold(i, 2));
       co_return co_await Gather(std::move(racing));
     });
     int recorded = 0;
     for (int i = 0; i < kRacers; ++i) {
       ASSERT_TRUE(outcomes[static_cast<size_t>(i)].ok()) << outcomes[static_cast<size_t>(i)].status();
-      if (*outcomes[static_cast<size_t>(i)] != LimitOutcome::kRecorded) continue;
-      ++recorded;
-      auto h = Run([&] { return store_->GetHold("org", user, user + "-h" + std::to_string(i)); });
-      ASSERT_TRUE(h.ok() && h->has_value()) << "a recorded hold has its record";
+      if (*outcomes[static_cast<size_t>(i)] == LimitOutcome::kRecorded) {
+        ++recorded;
+      } else {
+        const std::string id = user + "-h" + std::to_string(i);
+        ASSERT_TRUE(Run([&] { return store_->EndLive("org", user, id); }).ok());
+      }
     }
     EXPECT_LE(recorded, 2) << "round " << round;
-    // Whatever was withdrawn left no live marker behind: the user can still
-    // take exactly the holds the limit leaves.
+    // The refused ones' markers are gone: exactly what the limit leaves is left.
     int more = 0;
     for (int i = 0; i < 3; ++i) {
-      const HoldRecord h = HoldOf(user, user + "-later" + std::to_string(i), "s2", NowMs() + 60000);
-      if (*Run([&] { return store_->RecordHoldWithinLimit(h, 2); }) == LimitOutcome::kRecorded) ++more;
+      Intent later = HoldIntent(user, user + "-later" + std::to_string(i), NowMs() + 60000);
+      if (*Run([&] { return store_->BeginHold(later, 2); }) == LimitOutcome::kRecorded) ++more;
     }
     EXPECT_EQ(recorded + more, 2) << "round " << round;
   }
+}
+
+TEST_F(CqlSeatStoreTest, AHoldsRecordIsWrittenOnceByWhicheverComesFirst) {
+  HoldRecord h = HoldOf("u", "h1", "s1", NowMs() + 60000);
+  h.request_key = "k";
+  auto made = Run([&] { return store_->CreateHoldRecord(h); });
+  ASSERT_TRUE(made.ok()) << made.status();
+  EXPECT_TRUE(made->applied);
+  // The repairer's fence comes too late: the record it finds is active.
+  HoldRecord fence = h;
+  fence.state = domain::HoldState::kAbandoned;
+  auto fenced = Run([&] { return store_->CreateHoldRecord(fence); });
+  ASSERT_TRUE(fenced.ok());
+  EXPECT_FALSE(fenced->applied);
+  ASSERT_TRUE(fenced->hold.has_value());
+  EXPECT_EQ(fenced->hold->state, domain::HoldState::kActive);
+  // ...and the other way round.
+  HoldRecord h2 = HoldOf("u", "h2", "s1", NowMs() + 60000);
+  HoldRecord fence2 = h2;
+  fence2.state = domain::HoldState::kAbandoned;
+  ASSERT_TRUE(Run([&] { return store_->CreateHoldRecord(fence2); })->applied);
+  auto late = Run([&] { return store_->CreateHoldRecord(h2); });
+  ASSERT_TRUE(late.ok());
+  EXPECT_FALSE(late->applied);
+  EXPECT_EQ(late->hold->state, domain::HoldState::kAbandoned);
+}
+
+TEST_F(CqlSeatStoreTest, LedgerStepsApplyOnlyFromTheStateTheyName) {
+  HoldRecord h = HoldOf("u", "h1", "s1", NowMs() + 60000);
+  ASSERT_TRUE(Run([&] { return store_->CreateHoldRecord(h); })->applied);
+  // Confirm begins: active → confirming, with a pending booking.
+  BookingRecord b;
+  b.booking_id = "bk-h1";
+  b.hold_id = "h1";
+  b.order_id = "o1";
+  b.organization_id = "org";
+  b.user_id = "u";
+  b.trip_id = "t1";
+  b.seat_ids = {"s1"};
+  b.range = {0, 0};
+  LedgerStep confirm;
+  confirm.organization_id = "org";
+  confirm.user_id = "u";
+  confirm.hold_id = "h1";
+  confirm.hold_from = domain::HoldState::kActive;
+  confirm.hold_to = domain::HoldState::kConfirming;
+  confirm.order_id = "o1";
+  confirm.booking_id = "bk-h1";
+  confirm.booking_to = domain::BookingState::kPending;
+  confirm.new_booking = b;
+  auto began = Run([&] { return store_->Step(confirm); });
+  ASSERT_TRUE(began.ok()) << began.status();
+  EXPECT_TRUE(began->applied);
+  // A release racing it names `active`: it does not apply, and says why.
+  LedgerStep release;
+  release.organization_id = "org";
+  release.user_id = "u";
+  release.hold_id = "h1";
+  release.hold_from = domain::HoldState::kActive;
+  release.hold_to = domain::HoldState::kReleasing;
+  auto lost = Run([&] { return store_->Step(release); });
+  ASSERT_TRUE(lost.ok());
+  EXPECT_FALSE(lost->applied);
+  ASSERT_TRUE(lost->hold.has_value());
+  EXPECT_EQ(lost->hold->state, domain::HoldState::kConfirming);
+  EXPECT_EQ(lost->hold->order_id, "o1");
+  // A second confirm for another order loses the same way.
+  LedgerStep other = confirm;
+  other.order_id = "o2";
+  other.new_booking->order_id = "o2";
+  auto other_lost = Run([&] { return store_->Step(other); });
+  ASSERT_TRUE(other_lost.ok());
+  EXPECT_FALSE(other_lost->applied);
+  ASSERT_TRUE(other_lost->booking.has_value());
+  EXPECT_EQ(other_lost->booking->order_id, "o1");
+  // The same confirm again is "in place" (a retry finds its own step).
+  auto retried = Run([&] { return store_->Step(confirm); });
+  ASSERT_TRUE(retried.ok());
+  EXPECT_TRUE(retried->applied);
+  // Commit, then the booking may be cancelled.
+  LedgerStep commit;
+  commit.organization_id = "org";
+  commit.user_id = "u";
+  commit.hold_id = "h1";
+  commit.booking_id = "bk-h1";
+  commit.hold_from = domain::HoldState::kConfirming;
+  commit.hold_to = domain::HoldState::kConfirmed;
+  commit.booking_from = domain::BookingState::kPending;
+  commit.booking_to = domain::BookingState::kConfirmed;
+  commit.end_live = true;
+  ASSERT_TRUE(Run([&] { return store_->Step(commit); })->applied);
+  auto booking = Run([&] { return store_->GetBooking("org", "u", "bk-h1"); });
+  ASSERT_TRUE(booking.ok() && booking->has_value());
+  EXPECT_EQ((*booking)->state, domain::BookingState::kConfirmed);
+  // A step the lifecycle does not allow is refused before anything is sent.
+  LedgerStep backwards = commit;
+  backwards.hold_from = domain::HoldState::kConfirmed;
+  backwards.hold_to = domain::HoldState::kActive;
+  EXPECT_EQ(Run([&] { return store_->Step(backwards); }).status().code(), absl::StatusCode::kInternal);
+}
+
+TEST_F(CqlSeatStoreTest, IntentsAreFoundByWindowAndDroppedIdempotently) {
+  Intent a = HoldIntent("u", "ha", NowMs() + 60000);
+  Intent b = HoldIntent("v", "hb", NowMs() + 60000);
+  ASSERT_TRUE(Run([&] { return store_->RecordIntent(a); }).ok());
+  ASSERT_TRUE(Run([&] { return store_->BeginHold(b, 2); }).ok());  // a hold's start records its intent
+  auto found = Run([&] { return store_->IntentsIn(a.key.window); });
+  ASSERT_TRUE(found.ok()) << found.status();
+  std::set<std::string> holds;
+  for (const Intent& i : *found) holds.insert(i.hold_id);
+  EXPECT_TRUE(holds.count("ha"));
+  EXPECT_TRUE(holds.count("hb") || b.key.window != a.key.window);
+  for (const Intent& i : *found) {
+    if (i.hold_id != "ha") continue;
+    EXPECT_EQ(i.kind, domain::IntentKind::kHold);
+    EXPECT_EQ(i.seat_ids, std::vector<std::string>{"s1"});
+    EXPECT_EQ(i.expires_at_ms, a.expires_at_ms);
+  }
+  std::vector<IntentKey> keys = {a.key, b.key, a.key};
+  ASSERT_TRUE(Run([&] { return store_->DropIntents(keys); }).ok());
+  ASSERT_TRUE(Run([&] { return store_->DropIntents(keys); }).ok());
+  auto after = Run([&] { return store_->IntentsIn(a.key.window); });
+  ASSERT_TRUE(after.ok());
+  for (const Intent& i : *after) EXPECT_NE(i.hold_id, "ha");
+  // The shared progress.
+  auto none = Run([&] { return store_->RepairedBefore(); });
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE(Run([&] { return store_->SetRepairedBefore(42); }).ok());
+  EXPECT_EQ(Run([&] { return store_->RepairedBefore(); })->value_or(0), 42);
 }
 
 TEST_F(CqlSeatStoreTest, ReloadingTheSameTripNeverResetsSeats) {
@@ -250,6 +433,84 @@ TEST_F(CqlSeatStoreTest, ReloadingTheSameTripNeverResetsSeats) {
   EXPECT_EQ(*conflict, CreateTripOutcome::kConflict);
   auto missing = Run([&] { return store_->LoadSnapshot(TripRef{"org", "nope"}); });
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(CqlSeatStoreTest, NoClockCanHideAHoldBehindATripsFirstRows) {
+  // This instance's clock runs 10 s ahead while it loads a trip; a hold made
+  // right after (with the database's own timestamps) must stay visible.
+  clock_offset_ms_ = 10000;
+  store_.reset();
+  CqlStoreOptions o = Options();
+  o.keyspace = keyspace_;
+  store_ = std::make_unique<CqlSeatStore>(*session_, o);
+  ASSERT_TRUE(Run([&] { return store_->Prepare(); }).ok());
+  domain::TripDefinition ahead = trip_;
+  ahead.trip_id = "t-ahead";
+  ASSERT_EQ(*Run([&] { return store_->CreateTrip(ahead); }), CreateTripOutcome::kCreated);
+  TripRef ref{"org", "t-ahead"};
+  auto held = Run([&] { return store_->HoldSeat(ref, "s1", {0, 2}, "h", "u", NowMs() + 60000, {}); });
+  ASSERT_TRUE(held.ok() && held->applied);
+  // Re-sending the definition (e.g. to finish a load) changes nothing either.
+  ASSERT_EQ(*Run([&] { return store_->CreateTrip(ahead); }), CreateTripOutcome::kUnchanged);
+  auto snap = Run([&] { return store_->LoadSnapshot(ref); });
+  ASSERT_TRUE(snap.ok());
+  for (const domain::SegmentState& s : (*snap)->states[static_cast<size_t>((*snap)->SeatIndex("s1"))]) {
+    EXPECT_EQ(s.status, SeatStatus::kHeld);
+    EXPECT_EQ(s.hold_id, "h");
+  }
+  // And a second hold of the seat is refused.
+  auto second = Run([&] { return store_->HoldSeat(ref, "s1", {0, 0}, "h2", "u2", NowMs() + 60000, {}); });
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->applied);
+}
+
+// Reads follow every page: a trip whose rows exceed a page many times over.
+class SmallPagesTest : public CqlSeatStoreTest {
+ protected:
+  CqlStoreOptions Options() override {
+    CqlStoreOptions o = CqlSeatStoreTest::Options();
+    o.page_size = 7;
+    return o;
+  }
+};
+
+TEST_F(SmallPagesTest, SnapshotsAndWaitlistPositionsFollowEveryPage) {
+  domain::TripDefinition big = trip_;
+  big.trip_id = "t-big";
+  big.segments.clear();
+  for (int i = 0; i < 12; ++i) {
+    big.segments.push_back({i, std::string(1, static_cast<char>('A' + i)), std::string(1, static_cast<char>('B' + i)), 0, 0});
+  }
+  big.seats.clear();
+  for (int i = 0; i < 30; ++i) {
+    big.seats.push_back({"s" + std::to_string(i), std::to_string(i), i / 4 + 1, i % 4 + 1, "aisle", "eco", 100});
+  }
+  ASSERT_EQ(*Run([&] { return store_->CreateTrip(big); }), CreateTripOutcome::kCreated);
+  TripRef ref{"org", "t-big"};
+  ASSERT_TRUE(Run([&] { return store_->HoldSeat(ref, "s29", {11, 11}, "last", "u", NowMs() + 60000, {}); })->applied);
+  auto snap = Run([&] { return store_->LoadSnapshot(ref); });
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  ASSERT_EQ((*snap)->trip.seats.size(), 30u);
+  int free = 0;
+  for (const auto& seat : (*snap)->states) {
+    for (const domain::SegmentState& s : seat) free += s.status == SeatStatus::kAvailable ? 1 : 0;
+  }
+  EXPECT_EQ(free, 30 * 12 - 1);  // every row read: none missing (missing rows read as blocked)
+  EXPECT_EQ((*snap)->states[static_cast<size_t>((*snap)->SeatIndex("s29"))][11].hold_id, "last");
+  // A waitlist longer than a page: positions keep counting across pages.
+  int last_position = 0;
+  for (int i = 0; i < 20; ++i) {
+    WaitlistEntry e;
+    e.organization_id = "org";
+    e.trip_id = "t-big";
+    e.user_id = "w" + std::to_string(i);
+    e.seat_class = "eco";
+    e.requested_seats = 1;
+    auto joined = Run([&] { return store_->JoinWaitlist(e); });
+    ASSERT_TRUE(joined.ok()) << joined.status();
+    last_position = joined->position;
+  }
+  EXPECT_EQ(last_position, 20);
 }
 
 }  // namespace

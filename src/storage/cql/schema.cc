@@ -52,9 +52,11 @@ const std::vector<Migration>& Migrations() {
                 expires_at timestamp, block_reason text, updated_at timestamp,
                 PRIMARY KEY ((organization_id, trip_id, seat_id), segment_index)))",
            // Everything of one user in one organisation, in one partition so
-           // a slot claim and the hold record are one conditional batch.
-           // entry: 'slot#<n>' (kind slot: hold_id, expires_at),
-           //        'hold#<id>' (kind hold), 'booking#<id>' (kind booking).
+           // that a step of a hold's life and of its booking's is one
+           // conditional batch. entry: 'live#<hold id>' (kind live, with a
+           // TTL: the hold counts against the user's limit), 'hold#<id>'
+           // (kind hold), 'booking#<id>' (kind booking). The slot column is
+           // no longer used.
            R"(CREATE TABLE IF NOT EXISTS {ks}.user_ledger (
                 organization_id text, user_id text, entry text,
                 kind text, state text,
@@ -75,6 +77,29 @@ const std::vector<Migration>& Migrations() {
                 user_id text, organization_id text, trip_id text, seat_class text,
                 entry_id timeuuid, requested_seats int, status text, created_at timestamp,
                 PRIMARY KEY ((user_id), organization_id, trip_id, seat_class)))",
+       }},
+      {2,
+       "intents of operations under way, for the repairer; its shared progress",
+       {
+           // An operation of several steps is recorded here before its first
+           // step and removed after its last; the repairer of every instance
+           // reads whole windows (by creation time) once they are old enough
+           // and finishes or undoes what it finds. kind: hold | release |
+           // confirm | cancel. Rows are deleted soon after they are written,
+           // and a window is read only a few times, so tombstones are purged
+           // quickly.
+           R"(CREATE TABLE IF NOT EXISTS {ks}.intents (
+                time_window bigint, shard int, intent_id text,
+                kind text, organization_id text, user_id text, trip_id text,
+                hold_id text, booking_id text,
+                seat_ids list<text>, first_segment int, last_segment int,
+                expires_at timestamp, created_at timestamp,
+                PRIMARY KEY ((time_window, shard), intent_id))
+              WITH gc_grace_seconds = 3600)",
+           // name 'intents': every window before repaired_before holds no
+           // intent left to repair (any instance may move it forward).
+           R"(CREATE TABLE IF NOT EXISTS {ks}.repair_progress (
+                name text PRIMARY KEY, repaired_before bigint, updated_at timestamp))",
        }},
   };
   return kMigrations;
