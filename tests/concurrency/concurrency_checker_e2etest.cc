@@ -34,7 +34,12 @@
 // the whole test takes about 30 s more), INVENTORY_CHECKER_CORRUPT=1 (self-test:
 // corrupts two rows directly before the final read; the test must then fail).
 // On failure the keyspace is kept and every call is written to
-// $TEST_TMPDIR/checker-<pid>-ops.log.
+// $TEST_TMPDIR/checker-<pid>-ops.log. INVENTORY_CHECKER_INVENTORYD runs the
+// instances from another inventoryd binary (e.g. an older build).
+//
+// Built from the checker library: checker_log.h (the calls), checker_db.h
+// (direct reads), checker_rules.h (the invariants), checker_cluster.h (the
+// instances and Redis). This file holds the clients and the chaos timeline.
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -45,11 +50,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <exception>
-#include <limits>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
@@ -59,20 +61,15 @@
 #include <utility>
 #include <vector>
 
-#include <asio/co_spawn.hpp>
-#include <asio/io_context.hpp>
-
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "checker_cluster.h"
+#include "checker_db.h"
+#include "checker_log.h"
+#include "checker_rules.h"
 #include "common/test_env.h"
-#include "common/test_process.h"
-#include "cql/session.h"
-#include "grpc/health/v1/health.grpc.pb.h"
-#include "testing_health.h"
 #include "inventory/v1/inventory.grpc.pb.h"
-#include "testing/redis_server.h"
 
-namespace inventory {
+namespace inventory::checker {
 namespace {
 
 namespace v1 = ::inventory::v1;
@@ -91,134 +88,27 @@ constexpr int kUsers = 12;  // fewer users than clients: the per-user limit (2) 
 constexpr int kMinHoldSeconds = 3;
 constexpr int kMaxHoldSeconds = 8;
 constexpr int kMaxKeptBookings = 5;  // bookings never cancelled, so the trip does not fill up
-constexpr int64_t kInf = std::numeric_limits<int64_t>::max();
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Station(int i) { return std::string(1, static_cast<char>('A' + i)); }
-std::string SeatId(int index) {
-  return absl::StrCat(index / kColumns + 1, std::string(1, static_cast<char>('A' + index % kColumns)));
-}
-std::vector<std::string> AllSeats() {
-  std::vector<std::string> out;
-  for (int i = 0; i < kRows * kColumns; ++i) out.push_back(SeatId(i));
-  return out;
-}
+std::string Station(int i) { return StationId(i); }
+std::string SeatId(int index) { return GridSeatId(index, kColumns); }
 std::string UserId(int i) { return absl::StrCat("user-", i); }
-std::string BookingIdOf(const std::string& hold_id) { return "bk-" + hold_id; }
 
-// ---------------------------------------------------------------- the log --
-
-enum class Kind { kHold, kConfirm, kRelease, kCancel };
-const char* KindName(Kind k) {
-  switch (k) {
-    case Kind::kHold:
-      return "hold";
-    case Kind::kConfirm:
-      return "confirm";
-    case Kind::kRelease:
-      return "release";
-    case Kind::kCancel:
-      return "cancel";
-  }
-  return "?";
+// The trip every client works on: A..G (six segments), 16 seats.
+TripShape Trip() {
+  TripShape trip;
+  trip.organization_id = kOrg;
+  trip.trip_id = kTrip;
+  trip.segments = kSegments;
+  trip.seat_ids = GridSeatIds(kRows, kColumns);
+  trip.columns = kColumns;
+  trip.vehicle_id = "bus-cc";
+  return trip;
 }
-
-// Acknowledged success, acknowledged refusal (OK + success=false),
-// acknowledged rejection (a definitive gRPC error such as FAILED_PRECONDITION),
-// or unknown (the call may or may not have taken effect).
-enum class Outcome { kSuccess, kRefused, kRejected, kUnknown };
-
-std::string CodeName(grpc::StatusCode c) {
-  switch (c) {
-    case grpc::StatusCode::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case grpc::StatusCode::INTERNAL:
-      return "INTERNAL";
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::StatusCode::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::StatusCode::CANCELLED:
-      return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN:
-      return "UNKNOWN";
-    default:
-      return absl::StrCat("code ", static_cast<int>(c));
-  }
-}
-
-bool UnknownCode(grpc::StatusCode c) {
-  return c == grpc::StatusCode::UNAVAILABLE || c == grpc::StatusCode::DEADLINE_EXCEEDED ||
-         c == grpc::StatusCode::CANCELLED || c == grpc::StatusCode::UNKNOWN || c == grpc::StatusCode::INTERNAL ||
-         c == grpc::StatusCode::ABORTED || c == grpc::StatusCode::RESOURCE_EXHAUSTED;
-}
-
-// The server may still be working on a call the client gave up on.
-bool MayStillRun(grpc::StatusCode c) {
-  return c == grpc::StatusCode::DEADLINE_EXCEEDED || c == grpc::StatusCode::CANCELLED ||
-         c == grpc::StatusCode::UNKNOWN;
-}
-
-struct Op {
-  uint64_t seq = 0;
-  int client = 0;
-  int instance = 0;
-  Kind kind = Kind::kHold;
-  std::string user;
-  std::string hold_id;  // hold: set on success; others: the hold acted on
-  std::vector<std::string> seats;
-  int first = 0, last = 0;
-  int duration_s = 0;  // hold
-  int64_t request_start_ms = 0;  // hold: start of the first attempt of this request
-  int64_t start_ms = 0, end_ms = 0;
-  Outcome outcome = Outcome::kUnknown;
-  grpc::StatusCode code = grpc::StatusCode::OK;
-  std::string message;
-  v1::FailureReason reason = v1::FAILURE_REASON_UNSPECIFIED;
-  int64_t expires_at_ms = 0;  // hold success
-  std::string booking_id;     // confirm success
-  int released_count = 0;
-  bool no_effect = false;  // sent to the killed instance after it died: provably did nothing
-  std::string note;        // what the client meant (e.g. "after expiry")
-
-  std::string Describe() const {
-    std::string o;
-    switch (outcome) {
-      case Outcome::kSuccess:
-        o = "SUCCESS";
-        break;
-      case Outcome::kRefused:
-        o = absl::StrCat("refused(", v1::FailureReason_Name(reason), ")");
-        break;
-      case Outcome::kRejected:
-        o = absl::StrCat("rejected(", CodeName(code), ": ", message, ")");
-        break;
-      case Outcome::kUnknown:
-        o = absl::StrCat("UNKNOWN(", CodeName(code), ": ", message, ")");
-        break;
-    }
-    return absl::StrCat("#", seq, " ", KindName(kind), " client ", client, " via inst", instance, " user ", user,
-                        " hold ", hold_id.empty() ? "-" : hold_id, " seats [", absl::StrJoin(seats, ","), "]",
-                        kind == Kind::kHold ? absl::StrCat(" seg ", first, "..", last) : std::string(), " t=[",
-                        start_ms, ",", end_ms, "] -> ", o,
-                        expires_at_ms ? absl::StrCat(" expires ", expires_at_ms) : "", note.empty() ? "" : " ", note,
-                        no_effect ? " (instance dead)" : "");
-  }
-};
 
 // --------------------------------------------------------- the instances --
 
 struct Shared {
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  std::vector<std::unique_ptr<v1::InventoryService::Stub>> stubs;
+  Cluster* cluster = nullptr;  // the instances' stubs
   std::atomic<bool> alive[kInstances];
   // Calls in flight per instance (all, and confirm/release/cancel), so the
   // SIGKILL can be aimed at a moment when it cuts some.
@@ -293,7 +183,7 @@ class Client {
     ctx.set_deadline(std::chrono::system_clock::now() + 20s);
     s_.inflight[instance].fetch_add(1);
     if (kFollowup) s_.inflight_followups[instance].fetch_add(1);
-    grpc::Status st = (s_.stubs[static_cast<size_t>(instance)].get()->*method)(&ctx, req, resp);
+    grpc::Status st = (s_.cluster->stub(instance).*method)(&ctx, req, resp);
     if (kFollowup) s_.inflight_followups[instance].fetch_sub(1);
     s_.inflight[instance].fetch_sub(1);
     return st;
@@ -358,6 +248,7 @@ class Client {
         } else {
           op.outcome = Outcome::kRefused;
           op.reason = resp.reason();
+          op.failed_seats.assign(resp.failed_seat_ids().begin(), resp.failed_seat_ids().end());
         }
       }
       ops_.push_back(op);
@@ -529,645 +420,11 @@ class Client {
   std::vector<Op> ops_;
 };
 
-// ------------------------------------------------- the database, directly --
-
-struct Cell {
-  std::string status, hold_id, user_id, booking_id;
-  int64_t expires_at_ms = 0;
-  bool present = false;
-};
-
-// One read of one seat's partition (all segments) at SERIAL.
-struct SeatRead {
-  std::string seat;
-  int64_t r0 = 0, r1 = 0;  // the read happened between these times
-  std::vector<Cell> cells;  // by segment
-};
-
-struct Snapshot {
-  int index = 0;
-  bool final = false;
-  std::vector<SeatRead> seats;
-};
-
-struct LedgerEntry {
-  std::string user, entry, kind, state, hold_id, booking_id;
-  std::vector<std::string> seat_ids;
-  int first = 0, last = 0;
-  int64_t expires_at_ms = 0;
-};
-
-template <typename T>
-T RunSync(asio::io_context& io, asio::awaitable<T> aw) {
-  std::optional<T> out;
-  std::exception_ptr error;
-  asio::co_spawn(
-      io, [&out, aw = std::move(aw)]() mutable -> asio::awaitable<void> { out.emplace(co_await std::move(aw)); },
-      [&](std::exception_ptr e) {
-        error = e;
-        io.stop();
-      });
-  io.restart();
-  io.run();
-  if (error) std::rethrow_exception(error);
-  return std::move(*out);
-}
-
-inline void RunSyncVoid(asio::io_context& io, asio::awaitable<void> aw) {
-  std::exception_ptr error;
-  asio::co_spawn(io, std::move(aw), [&](std::exception_ptr e) {
-    error = e;
-    io.stop();
-  });
-  io.restart();
-  io.run();
-  if (error) std::rethrow_exception(error);
-}
-
-// Not thread-safe: one thread at a time.
-class Db {
- public:
-  ~Db() {
-    if (session_) RunSyncVoid(io_, session_->Close());
-    session_.reset();
-  }
-
-  absl::Status Connect(const std::string& keyspace) {
-    keyspace_ = keyspace;
-    cql::SessionOptions o;
-    o.contact_points = {testing::CqlHost()};
-    o.port = testing::CqlPort();
-    o.connect_timeout = 10s;
-    o.request_timeout = 30s;
-    absl::StatusOr<std::unique_ptr<cql::Session>> s = RunSync(io_, cql::Session::Connect(io_.get_executor(), o));
-    if (!s.ok()) return s.status();
-    session_ = std::move(*s);
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<SeatRead> ReadSeat(const std::string& seat) {
-    SeatRead out;
-    out.seat = seat;
-    out.cells.resize(kSegments);
-    cql::QueryOptions q;
-    q.consistency = cql::Consistency::kSerial;
-    q.timeout = 15s;
-    std::vector<cql::Value> key = {cql::Value(std::string(kOrg)), cql::Value(std::string(kTrip)), cql::Value(seat)};
-    out.r0 = NowMs();
-    absl::StatusOr<cql::Result> rows = RunSync(
-        io_, session_->Query(absl::StrCat("SELECT segment_index, status, hold_id, user_id, booking_id, expires_at "
-                                          "FROM ",
-                                          keyspace_,
-                                          ".seat_segments WHERE organization_id = ? AND trip_id = ? AND seat_id = ?"),
-                             std::move(key), q));
-    out.r1 = NowMs();
-    if (!rows.ok()) return rows.status();
-    for (size_t i = 0; i < rows->row_count(); ++i) {
-      const cql::Row r = rows->row(i);
-      absl::StatusOr<int32_t> seg = r.GetInt("segment_index");
-      if (!seg.ok() || *seg < 0 || *seg >= kSegments) continue;
-      Cell& c = out.cells[static_cast<size_t>(*seg)];
-      c.present = true;
-      c.status = Str(r, "status");
-      c.hold_id = Str(r, "hold_id");
-      c.user_id = Str(r, "user_id");
-      c.booking_id = Str(r, "booking_id");
-      c.expires_at_ms = Ms(r, "expires_at");
-    }
-    return out;
-  }
-
-  absl::StatusOr<std::vector<LedgerEntry>> ReadLedger(const std::string& user) {
-    cql::QueryOptions q;
-    q.consistency = cql::Consistency::kQuorum;
-    q.timeout = 15s;
-    std::vector<cql::Value> key = {cql::Value(std::string(kOrg)), cql::Value(user)};
-    absl::StatusOr<cql::Result> rows = RunSync(
-        io_, session_->Query(absl::StrCat("SELECT entry, kind, state, hold_id, booking_id, seat_ids, first_segment, "
-                                          "last_segment, expires_at FROM ",
-                                          keyspace_, ".user_ledger WHERE organization_id = ? AND user_id = ?"),
-                             std::move(key), q));
-    if (!rows.ok()) return rows.status();
-    std::vector<LedgerEntry> out;
-    for (size_t i = 0; i < rows->row_count(); ++i) {
-      const cql::Row r = rows->row(i);
-      LedgerEntry e;
-      e.user = user;
-      e.entry = Str(r, "entry");
-      e.kind = Str(r, "kind");
-      e.state = Str(r, "state");
-      e.hold_id = Str(r, "hold_id");
-      e.booking_id = Str(r, "booking_id");
-      if (!r.IsNull("seat_ids")) {
-        absl::StatusOr<std::vector<cql::Value>> list = r.GetList("seat_ids");
-        if (list.ok()) {
-          for (const cql::Value& v : *list) e.seat_ids.push_back(v.text());
-        }
-      }
-      e.first = Int(r, "first_segment");
-      e.last = Int(r, "last_segment");
-      e.expires_at_ms = Ms(r, "expires_at");
-      out.push_back(std::move(e));
-    }
-    return out;
-  }
-
-  // Writes directly (the self-test's deliberate corruption).
-  absl::Status Write(const std::string& text, std::vector<cql::Value> values) {
-    cql::QueryOptions q;
-    q.consistency = cql::Consistency::kQuorum;
-    q.timeout = 15s;
-    absl::StatusOr<cql::Result> r = RunSync(io_, session_->Query(text, std::move(values), q));
-    return r.status();
-  }
-  const std::string& keyspace() const { return keyspace_; }
-
-  absl::Status DropKeyspace() {
-    cql::QueryOptions q;
-    q.timeout = 120s;
-    absl::StatusOr<cql::Result> r =
-        RunSync(io_, session_->Query("DROP KEYSPACE IF EXISTS " + keyspace_, std::vector<cql::Value>(), q));
-    return r.status();
-  }
-
- private:
-  static std::string Str(const cql::Row& r, std::string_view c) {
-    if (r.IsNull(c)) return "";
-    absl::StatusOr<std::string> v = r.GetString(c);
-    return v.ok() ? *v : "";
-  }
-  static int32_t Int(const cql::Row& r, std::string_view c) {
-    if (r.IsNull(c)) return -1;
-    absl::StatusOr<int32_t> v = r.GetInt(c);
-    return v.ok() ? *v : -1;
-  }
-  static int64_t Ms(const cql::Row& r, std::string_view c) {
-    if (r.IsNull(c)) return 0;
-    absl::StatusOr<cql::Timestamp> v = r.GetTimestamp(c);
-    return v.ok() ? v->time_since_epoch().count() : 0;
-  }
-
-  asio::io_context io_;
-  std::unique_ptr<cql::Session> session_;
-  std::string keyspace_;
-};
-
-// ------------------------------------------------------------ the checker --
-
-// An acknowledged hold and everything that was done to it (and to the
-// booking it became).
-struct Lineage {
-  std::string hold_id, user;
-  std::vector<std::string> seats;
-  int first = 0, last = 0;
-  int instance = 0;        // that acknowledged the hold
-  int64_t acked_ms = kInf;  // earliest acknowledgement
-  int64_t expires_at_ms = 0;
-  std::vector<const Op*> ops;  // every op on this hold, the hold itself included
-
-  bool confirm_acked = false;
-  int64_t confirm_acked_end = kInf;
-  bool release_acked = false;  // success=true
-  int64_t release_acked_end = kInf;
-  bool cancel_acked = false;  // success=true
-  int64_t cancel_acked_end = kInf;
-  int64_t first_release_start = kInf;  // any attempt that may have had an effect
-  int64_t first_cancel_start = kInf;
-  int64_t first_confirm_start = kInf;
-  bool confirm_unknown = false, release_unknown = false, cancel_unknown = false;
-  bool may_still_run = false;  // a call the client gave up on may still be at work
-
-  // Until when the hold (or its booking) certainly owns its cells.
-  int64_t OwnedUntil() const {
-    return confirm_acked ? first_cancel_start : std::min(expires_at_ms, first_release_start);
-  }
-  bool Covers(const std::string& seat, int segment) const {
-    return segment >= first && segment <= last && std::find(seats.begin(), seats.end(), seat) != seats.end();
-  }
-  std::string History() const {
-    std::string out = absl::StrCat("    lineage ", hold_id, " (user ", user, ", seats [", absl::StrJoin(seats, ","),
-                                   "], segments ", first, "..", last, ", acked by inst", instance, " at ", acked_ms,
-                                   ", expires ", expires_at_ms, ", owned until ",
-                                   OwnedUntil() == kInf ? std::string("end") : std::to_string(OwnedUntil()), ")\n");
-    for (const Op* op : ops) absl::StrAppend(&out, "      ", op->Describe(), "\n");
-    return out;
-  }
-};
-
-class Checker {
- public:
-  Checker(const std::vector<Op>& ops, const std::map<std::string, LedgerEntry>& ledger, int64_t killed_at_ms)
-      : ops_(ops), ledger_(ledger), killed_at_ms_(killed_at_ms) {
-    for (const Op& op : ops_) {
-      if (op.kind == Kind::kHold && op.outcome == Outcome::kSuccess) {
-        Lineage& l = lineages_[op.hold_id];
-        if (l.hold_id.empty()) {
-          l.hold_id = op.hold_id;
-          l.user = op.user;
-          l.seats = op.seats;
-          l.first = op.first;
-          l.last = op.last;
-          l.expires_at_ms = op.expires_at_ms;
-          l.instance = op.instance;
-        }
-        if (op.end_ms < l.acked_ms) {
-          l.acked_ms = op.end_ms;
-          l.instance = op.instance;
-        }
-        l.ops.push_back(&op);
-      }
-    }
-    for (const Op& op : ops_) {
-      if (op.kind == Kind::kHold) continue;
-      auto it = lineages_.find(op.hold_id);
-      if (it == lineages_.end()) {
-        Violation(absl::StrCat("client acted on a hold it never had acknowledged: ", op.Describe()));
-        continue;
-      }
-      Lineage& l = it->second;
-      l.ops.push_back(&op);
-      if (MayStillRun(op.code)) l.may_still_run = true;
-      const bool effect = !op.no_effect;
-      switch (op.kind) {
-        case Kind::kConfirm:
-          if (effect) l.first_confirm_start = std::min(l.first_confirm_start, op.start_ms);
-          if (op.outcome == Outcome::kSuccess) {
-            l.confirm_acked = true;
-            l.confirm_acked_end = std::min(l.confirm_acked_end, op.end_ms);
-          }
-          if (op.outcome == Outcome::kUnknown && effect) l.confirm_unknown = true;
-          break;
-        case Kind::kRelease:
-          if (effect) l.first_release_start = std::min(l.first_release_start, op.start_ms);
-          if (op.outcome == Outcome::kSuccess) {
-            l.release_acked = true;
-            l.release_acked_end = std::min(l.release_acked_end, op.end_ms);
-          }
-          if (op.outcome == Outcome::kUnknown && effect) l.release_unknown = true;
-          break;
-        case Kind::kCancel:
-          if (effect) l.first_cancel_start = std::min(l.first_cancel_start, op.start_ms);
-          if (op.outcome == Outcome::kSuccess) {
-            l.cancel_acked = true;
-            l.cancel_acked_end = std::min(l.cancel_acked_end, op.end_ms);
-          }
-          if (op.outcome == Outcome::kUnknown && effect) l.cancel_unknown = true;
-          break;
-        case Kind::kHold:
-          break;
-      }
-    }
-    for (auto& [id, l] : lineages_) {
-      std::sort(l.ops.begin(), l.ops.end(), [](const Op* a, const Op* b) { return a->seq < b->seq; });
-    }
-  }
-
-  const std::map<std::string, Lineage>& lineages() const { return lineages_; }
-  const std::vector<std::string>& violations() const { return violations_; }
-  int64_t checked_cells() const { return checked_cells_; }
-
-  // What acknowledged answers say by themselves.
-  void CheckAnswers() {
-    for (const Op& op : ops_) {
-      if (op.note.find("MISMATCH") != std::string::npos) Violation("answer does not match the request: " + op.Describe());
-      if (op.kind == Kind::kHold && op.outcome == Outcome::kSuccess) {
-        // A retried request may get the first attempt's hold back.
-        const int64_t lo = (op.request_start_ms / 1000 + op.duration_s) * 1000 - 1000;
-        const int64_t hi = (op.end_ms / 1000 + op.duration_s) * 1000 + 1000;
-        if (op.expires_at_ms < lo || op.expires_at_ms > hi) {
-          Violation(absl::StrCat("hold expires_at outside [", lo, ", ", hi, "]: ", op.Describe()));
-        }
-      }
-    }
-    for (const auto& [id, l] : lineages_) {
-      for (const Op* op : l.ops) {
-        if (op->kind == Kind::kConfirm && op->outcome == Outcome::kSuccess) {
-          if (op->booking_id != BookingIdOf(id)) Violation("unexpected booking id: " + op->Describe());
-          if (op->note.find("after expiry") != std::string::npos) {
-            Violation("confirm after the hold expired succeeded:\n" + l.History());
-          }
-          if (l.release_acked && l.release_acked_end < op->start_ms) {
-            Violation("confirm after an acknowledged release succeeded:\n" + l.History());
-          }
-        }
-        if (op->kind == Kind::kRelease && op->outcome == Outcome::kSuccess && l.confirm_acked &&
-            l.confirm_acked_end < op->start_ms) {
-          Violation("release of a confirmed hold answered success:\n" + l.History());
-        }
-      }
-    }
-  }
-
-  // 1. Certain-ownership intervals of acknowledged holds never overlap.
-  void CheckNoDoubleSale() {
-    std::map<std::pair<std::string, int>, std::vector<const Lineage*>> by_cell;
-    for (const auto& [id, l] : lineages_) {
-      if (l.OwnedUntil() <= l.acked_ms) continue;
-      for (const std::string& seat : l.seats) {
-        for (int s = l.first; s <= l.last; ++s) by_cell[{seat, s}].push_back(&l);
-      }
-    }
-    for (auto& [cell, list] : by_cell) {
-      std::sort(list.begin(), list.end(), [](const Lineage* a, const Lineage* b) { return a->acked_ms < b->acked_ms; });
-      for (size_t i = 0; i < list.size(); ++i) {
-        for (size_t j = i + 1; j < list.size() && list[j]->acked_ms < list[i]->OwnedUntil(); ++j) {
-          Violation(absl::StrCat("DOUBLE SALE: seat ", cell.first, " segment ", cell.second,
-                                 " owned by two acknowledged holds/bookings at once (from ", list[j]->acked_ms,
-                                 " to ", std::min(list[i]->OwnedUntil(), list[j]->OwnedUntil()), ")\n",
-                                 list[i]->History(), list[j]->History()));
-        }
-      }
-    }
-  }
-
-  // 2./3. One snapshot against the log and the ledger.
-  void CheckSnapshot(const Snapshot& snap, const std::vector<Op>& all_ops) {
-    for (const SeatRead& read : snap.seats) {
-      const std::string where = absl::StrCat(snap.final ? "final read" : absl::StrCat("snapshot ", snap.index),
-                                             " of seat ", read.seat, " at [", read.r0, ",", read.r1, "]");
-      for (int s = 0; s < kSegments; ++s) {
-        ++checked_cells_;
-        const Cell& c = read.cells[static_cast<size_t>(s)];
-        if (!c.present) {
-          Violation(absl::StrCat(where, ": no row for segment ", s));
-          continue;
-        }
-        if (c.status != "available" && c.status != "held" && c.status != "booked" && c.status != "blocked") {
-          Violation(absl::StrCat(where, " segment ", s, ": unknown status '", c.status, "'"));
-        }
-        if (c.status == "blocked") Violation(absl::StrCat(where, " segment ", s, ": blocked, nobody blocks here"));
-      }
-      CheckAcknowledged(read, where);
-      CheckHeldRows(read, where, all_ops);
-      CheckBookedRows(read, where, snap.final);
-    }
-  }
-
-  // Final only: every confirmed booking in the ledger owns all its cells, and
-  // the ledger agrees with acknowledged outcomes.
-  void CheckFinalLedger(const Snapshot& final_snap, int64_t final_read_ms) {
-    std::map<std::string, const SeatRead*> by_seat;
-    for (const SeatRead& r : final_snap.seats) by_seat[r.seat] = &r;
-    for (const auto& [key, e] : ledger_) {
-      if (e.kind == "booking" && e.state == "confirmed") {
-        const std::string hold = e.booking_id.substr(3);
-        auto it = lineages_.find(hold);
-        const bool tolerated = it != lineages_.end() && (it->second.cancel_unknown || it->second.may_still_run);
-        for (const std::string& seat : e.seat_ids) {
-          auto r = by_seat.find(seat);
-          if (r == by_seat.end()) continue;
-          for (int s = e.first; s <= e.last; ++s) {
-            const Cell& c = r->second->cells[static_cast<size_t>(s)];
-            if ((c.status != "booked" || c.booking_id != e.booking_id) && !tolerated) {
-              Violation(absl::StrCat("confirmed booking ", e.booking_id, " (user ", e.user, ") does not own seat ",
-                                     seat, " segment ", s, ": row is ", c.status, " hold=", c.hold_id,
-                                     " booking=", c.booking_id, "\n",
-                                     it != lineages_.end() ? it->second.History() : std::string()));
-            }
-          }
-        }
-      }
-      if (e.kind == "live" && e.expires_at_ms > final_read_ms) {
-        Violation(absl::StrCat("live-hold marker ", e.entry, " of ", e.user, " for hold ", e.hold_id,
-                               " still counts until ", e.expires_at_ms, " after every hold expired"));
-      }
-    }
-    for (const auto& [id, l] : lineages_) {
-      const LedgerEntry* hold = Find(l.user, "hold#" + id);
-      if (hold == nullptr) {
-        Violation("acknowledged hold has no ledger record:\n" + l.History());
-        continue;
-      }
-      if (std::set<std::string>(hold->seat_ids.begin(), hold->seat_ids.end()) !=
-              std::set<std::string>(l.seats.begin(), l.seats.end()) ||
-          hold->first != l.first || hold->last != l.last || hold->expires_at_ms != l.expires_at_ms) {
-        Violation(absl::StrCat("ledger hold record differs from the acknowledged hold (ledger seats [",
-                               absl::StrJoin(hold->seat_ids, ","), "] segments ", hold->first, "..", hold->last,
-                               " expires ", hold->expires_at_ms, "):\n", l.History()));
-      }
-      if (l.confirm_acked && hold->state != "confirmed") {
-        Violation(absl::StrCat("acknowledged confirm, ledger hold state '", hold->state, "':\n", l.History()));
-      }
-      if (l.release_acked && !l.confirm_acked && hold->state != "released" && !l.may_still_run) {
-        Violation(absl::StrCat("acknowledged release, ledger hold state '", hold->state, "':\n", l.History()));
-      }
-      if (l.confirm_acked) {
-        const LedgerEntry* booking = Find(l.user, "booking#" + BookingIdOf(id));
-        if (booking == nullptr) {
-          Violation("acknowledged booking has no ledger record:\n" + l.History());
-          continue;
-        }
-        const bool any_cancel = l.first_cancel_start != kInf;
-        if (!any_cancel && booking->state != "confirmed") {
-          Violation(absl::StrCat("acknowledged, never cancelled booking has ledger state '", booking->state,
-                                 "':\n", l.History()));
-        }
-        if (l.cancel_acked && booking->state != "cancelled") {
-          Violation(absl::StrCat("acknowledged cancel, ledger booking state '", booking->state, "':\n",
-                                 l.History()));
-        }
-      }
-    }
-  }
-
-  void Violation(std::string text) { violations_.push_back(std::move(text)); }
-
- private:
-  const LedgerEntry* Find(const std::string& user, const std::string& entry) const {
-    auto it = ledger_.find(user + "|" + entry);
-    return it == ledger_.end() ? nullptr : &it->second;
-  }
-
-  // Acknowledged holds/bookings inside their certain interval own exactly
-  // their cells; after an acknowledged release/cancel they own none.
-  void CheckAcknowledged(const SeatRead& read, const std::string& where) {
-    for (const auto& [id, l] : lineages_) {
-      const std::string booking = BookingIdOf(id);
-      const bool has_seat = std::find(l.seats.begin(), l.seats.end(), read.seat) != l.seats.end();
-      // Cells outside the hold's journey or seats never carry it.
-      for (int s = 0; s < kSegments; ++s) {
-        const Cell& c = read.cells[static_cast<size_t>(s)];
-        const bool ours = (c.status == "held" && c.hold_id == id) || (c.status == "booked" && c.booking_id == booking);
-        if (ours && !l.Covers(read.seat, s)) {
-          Violation(absl::StrCat(where, " segment ", s, ": ", c.status, " by ", id,
-                                 " outside its seats/journey\n", l.History()));
-        }
-      }
-      if (!has_seat) continue;
-      const bool certain = l.acked_ms <= read.r0 && read.r1 < l.OwnedUntil();
-      const bool must_be_booked = l.confirm_acked && l.confirm_acked_end <= read.r0 && read.r1 < l.first_cancel_start;
-      for (int s = l.first; s <= l.last; ++s) {
-        const Cell& c = read.cells[static_cast<size_t>(s)];
-        const bool held = c.status == "held" && c.hold_id == id;
-        const bool booked = c.status == "booked" && c.booking_id == booking;
-        if (certain && !held && !booked) {
-          Violation(absl::StrCat(where, " segment ", s, ": acknowledged hold/booking ", id,
-                                 " should own it, row is ", c.status, " hold=", c.hold_id, " booking=", c.booking_id,
-                                 " user=", c.user_id, "\n", l.History()));
-        } else if (must_be_booked && !booked) {
-          Violation(absl::StrCat(where, " segment ", s, ": acknowledged booking ", booking,
-                                 " should be booked, row is ", c.status, " hold=", c.hold_id,
-                                 " booking=", c.booking_id, "\n", l.History()));
-        }
-        if (held && l.release_acked && l.release_acked_end <= read.r0 && !l.may_still_run) {
-          Violation(absl::StrCat(where, " segment ", s, ": still held by ", id,
-                                 " after its release was acknowledged\n", l.History()));
-        }
-        if (booked && l.release_acked && !l.confirm_acked && !l.confirm_unknown && !l.may_still_run &&
-            l.release_acked_end <= read.r0) {
-          Violation(absl::StrCat(where, " segment ", s, ": booked by ", booking,
-                                 " though the hold was released and never confirmed\n", l.History()));
-        }
-        if (booked && l.cancel_acked && l.cancel_acked_end <= read.r0 && !l.may_still_run) {
-          Violation(absl::StrCat(where, " segment ", s, ": still booked by ", booking,
-                                 " after its cancel was acknowledged\n", l.History()));
-        }
-      }
-    }
-  }
-
-  // Held rows: agree with the ledger, never partial while live, and a live
-  // hold without a ledger record must come from a request in flight or of
-  // unknown outcome.
-  void CheckHeldRows(const SeatRead& read, const std::string& where, const std::vector<Op>& all_ops) {
-    std::map<std::string, std::vector<int>> segments_by_hold;
-    for (int s = 0; s < kSegments; ++s) {
-      const Cell& c = read.cells[static_cast<size_t>(s)];
-      if (c.status == "held") segments_by_hold[c.hold_id].push_back(s);
-    }
-    for (const auto& [hold_id, segs] : segments_by_hold) {
-      const Cell& c = read.cells[static_cast<size_t>(segs.front())];
-      const bool live = c.expires_at_ms > read.r1;
-      const LedgerEntry* record = Find(c.user_id, "hold#" + hold_id);
-      auto lineage = lineages_.find(hold_id);
-      std::optional<std::pair<int, int>> range;
-      if (record != nullptr) {
-        range = std::make_pair(record->first, record->last);
-        if (std::find(record->seat_ids.begin(), record->seat_ids.end(), read.seat) == record->seat_ids.end()) {
-          Violation(absl::StrCat(where, ": held by ", hold_id, " whose ledger record has no seat ", read.seat,
-                                 " (seats [", absl::StrJoin(record->seat_ids, ","), "])"));
-        }
-      } else if (lineage != lineages_.end()) {
-        range = std::make_pair(lineage->second.first, lineage->second.last);
-      }
-      for (int s : segs) {
-        const Cell& x = read.cells[static_cast<size_t>(s)];
-        if (range.has_value() && (s < range->first || s > range->second)) {
-          Violation(absl::StrCat(where, " segment ", s, ": held by ", hold_id, " outside its journey ",
-                                 range->first, "..", range->second));
-        }
-        if (x.user_id != c.user_id || x.expires_at_ms != c.expires_at_ms) {
-          Violation(absl::StrCat(where, ": rows of hold ", hold_id, " disagree on user/expiry (", c.user_id, "/",
-                                 c.expires_at_ms, " vs ", x.user_id, "/", x.expires_at_ms, ")"));
-        }
-      }
-      if (!live) continue;
-      // A live hold covers its whole journey on this seat (one batch).
-      if (range.has_value()) {
-        std::vector<int> want;
-        for (int s = range->first; s <= range->second; ++s) want.push_back(s);
-        if (segs != want) {
-          Violation(absl::StrCat(where, ": PARTIAL HOLD ", hold_id, " (user ", c.user_id, ", live until ",
-                                 c.expires_at_ms, ") holds segments [", absl::StrJoin(segs, ","), "] of ",
-                                 range->first, "..", range->second,
-                                 lineage != lineages_.end() ? "\n" + lineage->second.History() : std::string()));
-        }
-      } else if (segs.back() - segs.front() + 1 != static_cast<int>(segs.size())) {
-        Violation(absl::StrCat(where, ": PARTIAL HOLD ", hold_id, " holds non-contiguous segments [",
-                               absl::StrJoin(segs, ","), "]"));
-      }
-      if (record != nullptr || lineage != lineages_.end()) continue;
-      // No record of this hold: which request wrote it? Match user, seat,
-      // segments and the expiry the service computes.
-      std::vector<const Op*> candidates;
-      for (const Op& op : all_ops) {
-        if (op.kind != Kind::kHold || op.user != c.user_id || op.no_effect) continue;
-        if (std::find(op.seats.begin(), op.seats.end(), read.seat) == op.seats.end()) continue;
-        if (op.first != segs.front() || op.last != segs.back()) continue;
-        const int64_t lo = (op.start_ms / 1000 + op.duration_s) * 1000;
-        const int64_t hi = (op.end_ms / 1000 + op.duration_s) * 1000;
-        if (c.expires_at_ms < lo || c.expires_at_ms > hi) continue;
-        candidates.push_back(&op);
-      }
-      bool explained = false;
-      for (const Op* op : candidates) {
-        const bool in_flight = op->start_ms <= read.r1 && op->end_ms >= read.r0;
-        if (in_flight || op->outcome == Outcome::kUnknown) explained = true;
-      }
-      if (!explained) {
-        std::string text = absl::StrCat(where, ": live hold ", hold_id, " (user ", c.user_id, ", segments ",
-                                        segs.front(), "..", segs.back(), ", expires ", c.expires_at_ms,
-                                        ") has no ledger record and no request in flight or of unknown outcome "
-                                        "explains it (a refused request left seats held?)");
-        for (const Op* op : candidates) absl::StrAppend(&text, "\n      candidate ", op->Describe());
-        Violation(std::move(text));
-      }
-    }
-  }
-
-  // Booked rows: a booking record exists and covers the cell; per seat the
-  // booking owns its whole journey (one batch); finally it is confirmed.
-  void CheckBookedRows(const SeatRead& read, const std::string& where, bool final) {
-    std::map<std::string, std::vector<int>> segments_by_booking;
-    for (int s = 0; s < kSegments; ++s) {
-      const Cell& c = read.cells[static_cast<size_t>(s)];
-      if (c.status == "booked") segments_by_booking[c.booking_id].push_back(s);
-    }
-    for (const auto& [booking_id, segs] : segments_by_booking) {
-      const Cell& c = read.cells[static_cast<size_t>(segs.front())];
-      const LedgerEntry* record = Find(c.user_id, "booking#" + booking_id);
-      auto lineage = lineages_.find(booking_id.size() > 3 ? booking_id.substr(3) : booking_id);
-      const std::string history = lineage != lineages_.end() ? "\n" + lineage->second.History() : std::string();
-      if (record == nullptr) {
-        Violation(absl::StrCat(where, ": booked by ", booking_id, " (user ", c.user_id,
-                               ") which has no booking record", history));
-        continue;
-      }
-      if (std::find(record->seat_ids.begin(), record->seat_ids.end(), read.seat) == record->seat_ids.end()) {
-        Violation(absl::StrCat(where, ": booked by ", booking_id, " whose record has no seat ", read.seat, history));
-      }
-      std::vector<int> want;
-      for (int s = record->first; s <= record->last; ++s) want.push_back(s);
-      if (segs != want) {
-        Violation(absl::StrCat(where, ": PARTIAL BOOKING ", booking_id, " books segments [",
-                               absl::StrJoin(segs, ","), "] of ", record->first, "..", record->last, history));
-      }
-      if (final && record->state != "confirmed") {
-        Violation(absl::StrCat(where, ": seat booked (segments ", segs.front(), "..", segs.back(),
-                               ") for booking ", booking_id, " whose state is '", record->state,
-                               "': the seat is lost to sale", history));
-      }
-    }
-  }
-
-  const std::vector<Op>& ops_;
-  const std::map<std::string, LedgerEntry>& ledger_;
-  const int64_t killed_at_ms_;
-  std::map<std::string, Lineage> lineages_;
-  std::vector<std::string> violations_;
-  int64_t checked_cells_ = 0;
-};
-
 // ---------------------------------------------------------------- the test --
 
 class ConcurrencyChecker : public ::testing::Test {
  protected:
-  void TearDown() override {
-    for (auto& p : processes_) {
-      if (p) {
-        p->Signal(SIGKILL);
-        p->Wait(10s);
-      }
-    }
-  }
-
-  bool WaitServing(int i, std::chrono::seconds timeout) {
-    return testing::WaitForHealth(targets_[static_cast<size_t>(i)], timeout, processes_[static_cast<size_t>(i)].get()) ==
-           grpc::health::v1::HealthCheckResponse::SERVING;
-  }
-
-  std::vector<std::unique_ptr<testing::ChildProcess>> processes_;
-  std::vector<std::string> targets_;  // "127.0.0.1:<grpc port>" per instance
+  std::unique_ptr<Cluster> cluster_;  // kills what still runs on destruction
   Shared shared_;
 };
 
@@ -1189,75 +446,39 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
               static_cast<unsigned long long>(seed), load_seconds, keyspace.c_str(), testing::CqlHost().c_str(),
               testing::CqlPort());
 
-  // Redis of our own, so that it can be frozen, killed and restarted.
-  absl::StatusOr<std::unique_ptr<redis::testing::RedisServer>> redis_or =
-      redis::testing::RedisServer::Start(redis::testing::RedisServer::Options{});
-  ASSERT_TRUE(redis_or.ok()) << redis_or.status();
-  std::unique_ptr<redis::testing::RedisServer> redis = std::move(*redis_or);
+  std::printf("[checker] inventoryd %s\n", Cluster::InventorydPath().c_str());
 
-  // Instances, one after another (the first creates the schema).
-  std::vector<std::string> logs;
+  // Redis of our own, so that it can be frozen, killed and restarted, and the
+  // instances (the first creates the schema).
+  {
+    ClusterOptions options;
+    options.keyspace = keyspace;
+    options.instances.resize(kInstances);
+    options.common_args = {"--redis-timeout-ms", "100", "--hold-ttl-min", "1", "--log-level", "warn"};
+    options.log_prefix = "checker";
+    options.start_timeout = 120s;
+    absl::StatusOr<std::unique_ptr<Cluster>> cluster = Cluster::Start(std::move(options));
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    cluster_ = std::move(*cluster);
+  }
+  shared_.cluster = cluster_.get();
   for (int i = 0; i < kInstances; ++i) {
-    const int port = testing::FreePort();
-    logs.push_back(absl::StrCat(::testing::TempDir(), "/checker-", getpid(), "-inst", i, ".log"));
-    processes_.push_back(std::make_unique<testing::ChildProcess>());
-    ASSERT_TRUE(processes_.back()->Start(
-        INVENTORYD_PATH,
-        {"--grpc-port", std::to_string(port), "--http-port", std::to_string(testing::FreePort()), "--scylla-hosts",
-         absl::StrCat(testing::CqlHost(), ":", testing::CqlPort()), "--redis-addr",
-         absl::StrCat("127.0.0.1:", redis->port()), "--redis-timeout-ms", "100", "--scylla-keyspace", keyspace,
-         "--listen-address", "127.0.0.1", "--hold-ttl-min", "1", "--log-level", "warn"},
-        logs.back()));
-    targets_.push_back(absl::StrCat("127.0.0.1:", port));
-    shared_.channels.push_back(grpc::CreateChannel(targets_.back(), grpc::InsecureChannelCredentials()));
-    shared_.stubs.push_back(v1::InventoryService::NewStub(shared_.channels.back()));
     shared_.alive[i].store(true);
     shared_.inflight[i].store(0);
     shared_.inflight_followups[i].store(0);
-    // The first instance creates the schema alone; the others start together.
-    if (i == 0 || i == kInstances - 1) {
-      for (int j = i == 0 ? 0 : 1; j <= i; ++j) {
-        ASSERT_TRUE(WaitServing(j, 120s)) << "instance " << j << " did not serve; log " << logs[static_cast<size_t>(j)]
-                                          << ":\n" << processes_[static_cast<size_t>(j)]->Log();
-      }
-    }
   }
+  redis::testing::RedisServer* redis = &cluster_->redis();
   std::printf("[checker] %d instances serving after %.1f s (logs %s ...)\n", kInstances, since_start(),
-              logs[0].c_str());
+              cluster_->log_path(0).c_str());
 
   // The trip: A..G (six segments), 16 seats.
+  const TripShape trip = Trip();
   {
-    v1::InitializeTripInventoryRequest req;
-    req.set_trip_id(kTrip);
-    req.set_organization_id(kOrg);
-    req.set_vehicle_id("bus-cc");
-    req.set_vehicle_type("bus");
-    for (int i = 0; i < kSegments; ++i) {
-      v1::SegmentDefinition* s = req.add_segments();
-      s->set_segment_index(i);
-      s->set_from_station_id(Station(i));
-      s->set_to_station_id(Station(i + 1));
-      s->set_departure_time(1000 + i * 100);
-      s->set_arrival_time(1050 + i * 100);
-    }
-    for (int i = 0; i < kRows * kColumns; ++i) {
-      v1::SeatDefinition* s = req.mutable_seat_config()->add_seats();
-      s->set_seat_id(SeatId(i));
-      s->set_seat_number(SeatId(i));
-      s->set_row(i / kColumns + 1);
-      s->set_column(i % kColumns + 1);
-      s->set_seat_type("aisle");
-      s->set_seat_class("economy");
-      s->set_price_paisa(50000);
-    }
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + 60s);
-    v1::InitializeTripInventoryResponse resp;
-    grpc::Status st = shared_.stubs[0]->InitializeTripInventory(&ctx, req, &resp);
-    ASSERT_TRUE(st.ok() && resp.success()) << st.error_message();
+    absl::Status created = cluster_->CreateTrip(trip, 0);
+    ASSERT_TRUE(created.ok()) << created.message();
   }
 
-  Db db;
+  Db db(trip);
   {
     absl::Status connected = db.Connect(keyspace);
     ASSERT_TRUE(connected.ok()) << connected;
@@ -1279,7 +500,7 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
     while (NowMs() < shared_.load_end_ms.load()) {
       Snapshot snap;
       snap.index = ++index;
-      for (const std::string& seat : AllSeats()) {
+      for (const std::string& seat : trip.seat_ids) {
         absl::StatusOr<SeatRead> r = db.ReadSeat(seat);
         if (r.ok()) {
           snap.seats.push_back(std::move(*r));
@@ -1323,8 +544,7 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
     if (shared_.inflight_followups[kKilledInstance].load() > 0 || cut_inflight >= 4) break;
     std::this_thread::sleep_for(200us);
   }
-  processes_[kKilledInstance]->Signal(SIGKILL);
-  processes_[kKilledInstance]->Wait(10s);
+  cluster_->Kill(kKilledInstance);
   shared_.killed_at_ms.store(NowMs());
   shared_.alive[kKilledInstance].store(false);
   mark(absl::StrCat("instance ", kKilledInstance, " killed (SIGKILL) with ", cut_inflight, " calls in flight"));
@@ -1396,7 +616,7 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
   Snapshot final_snap;
   final_snap.final = true;
   const int64_t final_read_ms = NowMs();
-  for (const std::string& seat : AllSeats()) {
+  for (const std::string& seat : trip.seat_ids) {
     absl::StatusOr<SeatRead> r = db.ReadSeat(seat);
     for (int attempt = 0; !r.ok() && attempt < 5; ++attempt) {
       std::this_thread::sleep_for(1s);
@@ -1412,7 +632,7 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
     for (LedgerEntry& e : *entries) ledger[e.user + "|" + e.entry] = std::move(e);
   }
 
-  Checker checker(ops, ledger, shared_.killed_at_ms.load());
+  Checker checker(trip, ops, ledger, shared_.killed_at_ms.load());
   checker.CheckAnswers();
   checker.CheckNoDoubleSale();
   for (const Snapshot& s : snapshots) checker.CheckSnapshot(s, ops);
@@ -1484,7 +704,7 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
         grpc::ClientContext ctx;
         ctx.set_deadline(std::chrono::system_clock::now() + 20s);
         v1::HoldSeatsResponse resp;
-        grpc::Status st = shared_.stubs[0]->HoldSeats(&ctx, req, &resp);
+        grpc::Status st = cluster_->stub(0).HoldSeats(&ctx, req, &resp);
         ok = st.ok() && resp.success();
         last_answer = st.ok() ? absl::StrCat("success=", resp.success(), " reason=",
                                              v1::FailureReason_Name(resp.reason()), " ", resp.failure_reason())
@@ -1497,7 +717,7 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
           rel.set_user_id(user);
           rel.set_organization_id(kOrg);
           v1::ReleaseSeatsResponse rresp;
-          (void)shared_.stubs[0]->ReleaseSeats(&rctx, rel, &rresp);
+          (void)cluster_->stub(0).ReleaseSeats(&rctx, rel, &rresp);
         }
       }
       if (ok) {
@@ -1633,12 +853,11 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
   for (size_t i = 0; i < shown; ++i) ADD_FAILURE() << "VIOLATION " << i + 1 << ": " << checker.violations()[i];
   EXPECT_TRUE(checker.violations().empty())
       << checker.violations().size() << " invariant violations (first " << shown << " above); seed " << seed
-      << ", keyspace " << keyspace << " kept for inspection; instance logs " << logs[0] << " ...";
+      << ", keyspace " << keyspace << " kept for inspection; instance logs " << cluster_->log_path(0) << " ...";
 
   for (int i = 0; i < kInstances; ++i) {
     if (i == kKilledInstance) continue;
-    processes_[static_cast<size_t>(i)]->Signal(SIGTERM);
-    processes_[static_cast<size_t>(i)]->Wait(30s);
+    cluster_->Stop(i, 30s);
   }
   if (!HasFailure()) {
     std::printf("[checker] passed after %.1f s; dropping keyspace %s\n", since_start(), keyspace.c_str());
@@ -1648,4 +867,4 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
 }
 
 }  // namespace
-}  // namespace inventory
+}  // namespace inventory::checker

@@ -1,0 +1,87 @@
+#include "checker_log.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace inventory::checker {
+
+const char* KindName(Kind k) {
+  switch (k) {
+    case Kind::kHold:
+      return "hold";
+    case Kind::kConfirm:
+      return "confirm";
+    case Kind::kRelease:
+      return "release";
+    case Kind::kCancel:
+      return "cancel";
+  }
+  return "?";
+}
+
+std::string CodeName(grpc::StatusCode c) {
+  switch (c) {
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    default:
+      return absl::StrCat("code ", static_cast<int>(c));
+  }
+}
+
+bool UnknownCode(grpc::StatusCode c) {
+  return c == grpc::StatusCode::UNAVAILABLE || c == grpc::StatusCode::DEADLINE_EXCEEDED ||
+         c == grpc::StatusCode::CANCELLED || c == grpc::StatusCode::UNKNOWN || c == grpc::StatusCode::INTERNAL ||
+         c == grpc::StatusCode::ABORTED || c == grpc::StatusCode::RESOURCE_EXHAUSTED;
+}
+
+bool MayStillRun(grpc::StatusCode c) {
+  return c == grpc::StatusCode::DEADLINE_EXCEEDED || c == grpc::StatusCode::CANCELLED ||
+         c == grpc::StatusCode::UNKNOWN;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Op::Describe() const {
+  std::string o;
+  switch (outcome) {
+    case Outcome::kSuccess:
+      o = "SUCCESS";
+      break;
+    case Outcome::kRefused:
+      o = absl::StrCat("refused(", v1::FailureReason_Name(reason), ")");
+      break;
+    case Outcome::kRejected:
+      o = absl::StrCat("rejected(", CodeName(code), ": ", message, ")");
+      break;
+    case Outcome::kUnknown:
+      o = absl::StrCat("UNKNOWN(", CodeName(code), ": ", message, ")");
+      break;
+  }
+  return absl::StrCat("#", seq, " ", KindName(kind), " client ", client, " via inst", instance, " user ", user,
+                      " hold ", hold_id.empty() ? "-" : hold_id, " seats [", absl::StrJoin(seats, ","), "]",
+                      kind == Kind::kHold ? absl::StrCat(" seg ", first, "..", last) : std::string(), " t=[",
+                      start_ms, ",", end_ms, "] -> ", o,
+                      expires_at_ms ? absl::StrCat(" expires ", expires_at_ms) : "", note.empty() ? "" : " ", note,
+                      no_effect ? " (instance dead)" : "");
+}
+
+}  // namespace inventory::checker
