@@ -10,6 +10,7 @@ PACKAGES=(
   libabsl-dev libasio-dev libhiredis-dev libspdlog-dev libfmt-dev libcli11-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libssl-dev redis-server openjdk-17-jdk-headless maven curl procps python3 gnuplot-nox valgrind
+  libfaketime
 )
 
 missing=()

@@ -118,8 +118,8 @@ absl::StatusOr<std::vector<LedgerEntry>> Db::ReadLedger(const std::string& user)
   q.timeout = 15s;
   std::vector<cql::Value> key = {cql::Value(trip_.organization_id), cql::Value(user)};
   absl::StatusOr<cql::Result> rows = RunSync(
-      io_, session_->Query(absl::StrCat("SELECT entry, kind, state, hold_id, booking_id, seat_ids, first_segment, "
-                                        "last_segment, expires_at FROM ",
+      io_, session_->Query(absl::StrCat("SELECT entry, kind, state, hold_id, booking_id, order_id, seat_ids, "
+                                        "first_segment, last_segment, expires_at FROM ",
                                         keyspace_, ".user_ledger WHERE organization_id = ? AND user_id = ?"),
                            std::move(key), q));
   if (!rows.ok()) return rows.status();
@@ -133,6 +133,7 @@ absl::StatusOr<std::vector<LedgerEntry>> Db::ReadLedger(const std::string& user)
     e.state = Str(r, "state");
     e.hold_id = Str(r, "hold_id");
     e.booking_id = Str(r, "booking_id");
+    e.order_id = Str(r, "order_id");
     if (!r.IsNull("seat_ids")) {
       absl::StatusOr<std::vector<cql::Value>> list = r.GetList("seat_ids");
       if (list.ok()) {

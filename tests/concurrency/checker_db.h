@@ -82,7 +82,7 @@ struct Snapshot {
 // One row of user_ledger. Null text reads as "", a null segment as -1, a null
 // expires_at as 0.
 struct LedgerEntry {
-  std::string user, entry, kind, state, hold_id, booking_id;
+  std::string user, entry, kind, state, hold_id, booking_id, order_id;
   std::vector<std::string> seat_ids;
   int first = 0, last = 0;
   int64_t expires_at_ms = 0;

@@ -102,8 +102,8 @@ void Checker::CheckAnswers() {
     if (op.note.find("MISMATCH") != std::string::npos) Violation("answer does not match the request: " + op.Describe());
     if (op.kind == Kind::kHold && op.outcome == Outcome::kSuccess) {
       // A retried request may get the first attempt's hold back.
-      const int64_t lo = (op.request_start_ms / 1000 + op.duration_s) * 1000 - 1000;
-      const int64_t hi = (op.end_ms / 1000 + op.duration_s) * 1000 + 1000;
+      const int64_t lo = (op.request_start_ms / 1000 + op.duration_s) * 1000 - 1000 - expiry_slack_ms_;
+      const int64_t hi = (op.end_ms / 1000 + op.duration_s) * 1000 + 1000 + expiry_slack_ms_;
       if (op.expires_at_ms < lo || op.expires_at_ms > hi) {
         Violation(absl::StrCat("hold expires_at outside [", lo, ", ", hi, "]: ", op.Describe()));
       }

@@ -99,6 +99,10 @@ class Checker {
 
   // What acknowledged answers say by themselves.
   void CheckAnswers();
+  // How far a hold's expires_at may lie outside the window its request's
+  // times allow (an instance computes expiries on its own clock: a scenario
+  // that skews a clock widens this by the skew).
+  void set_expiry_slack_ms(int64_t ms) { expiry_slack_ms_ = ms; }
 
   // 1. Certain-ownership intervals of acknowledged holds never overlap.
   void CheckNoDoubleSale();
@@ -128,6 +132,7 @@ class Checker {
   const int64_t killed_at_ms_;
   std::map<std::string, Lineage> lineages_;
   std::vector<std::string> violations_;
+  int64_t expiry_slack_ms_ = 0;
   int64_t checked_cells_ = 0;
 };
 

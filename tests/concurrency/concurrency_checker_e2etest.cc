@@ -66,6 +66,7 @@
 #include "checker_db.h"
 #include "checker_log.h"
 #include "checker_rules.h"
+#include "checker_workload.h"
 #include "common/test_env.h"
 #include "inventory/v1/inventory.grpc.pb.h"
 
@@ -107,325 +108,10 @@ TripShape Trip() {
 
 // --------------------------------------------------------- the instances --
 
-struct Shared {
-  Cluster* cluster = nullptr;  // the instances' stubs
-  std::atomic<bool> alive[kInstances];
-  // Calls in flight per instance (all, and confirm/release/cancel), so the
-  // SIGKILL can be aimed at a moment when it cuts some.
-  std::atomic<int> inflight[kInstances];
-  std::atomic<int> inflight_followups[kInstances];
-  std::atomic<int64_t> killed_at_ms{0};  // after SIGKILL was delivered and reaped
-  std::atomic<int64_t> load_end_ms{0};
-  std::atomic<int> kept_bookings{0};
-  std::atomic<uint64_t> seq{0};
-};
-
-// ---------------------------------------------------------------- clients --
-
-class Client {
- public:
-  Client(int index, uint64_t seed, Shared& shared)
-      : index_(index), home_(index % kInstances), rng_(seed * 1000003ULL + static_cast<uint64_t>(index)), s_(shared) {}
-
-  void Run() {
-    while (NowMs() < s_.load_end_ms.load()) {
-      CancelDue(false);
-      OneJourney();
-    }
-    CancelDue(true);  // the bookings meant to be cancelled are cancelled
-  }
-
-  std::vector<Op>& ops() { return ops_; }
-
- private:
-  struct Booking {
-    std::string user, hold_id, booking_id;
-    int64_t due_ms;
-  };
-
-  int Pick(int after = -1) {
-    for (int i = 0; i < kInstances; ++i) {
-      // Clients of a dead instance spread over the others.
-      const int step = 1 + (index_ / kInstances) % 2;
-      const int candidate = after < 0 ? (home_ + i * step) % kInstances : (after + 1 + i) % kInstances;
-      if (s_.alive[candidate].load()) return candidate;
-    }
-    return 0;
-  }
-  int Rand(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
-  double Unit() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
-  void SleepMs(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
-
-  Op Begin(Kind kind, int instance, const std::string& user) {
-    Op op;
-    op.seq = s_.seq.fetch_add(1) + 1;
-    op.client = index_;
-    op.instance = instance;
-    op.kind = kind;
-    op.user = user;
-    const int64_t killed = s_.killed_at_ms.load();
-    op.start_ms = NowMs();
-    op.no_effect = instance == kKilledInstance && killed != 0 && op.start_ms > killed;
-    return op;
-  }
-  void Finish(Op& op, const grpc::Status& st) {
-    op.end_ms = NowMs();
-    op.code = st.error_code();
-    if (!st.ok()) {
-      op.message = st.error_message().substr(0, 120);
-      op.outcome = UnknownCode(st.error_code()) ? Outcome::kUnknown : Outcome::kRejected;
-    }
-  }
-  template <typename Method, typename Req, typename Resp>
-  grpc::Status Call(int instance, Method method, const Req& req, Resp* resp) {
-    constexpr bool kFollowup = !std::is_same_v<Req, v1::HoldSeatsRequest>;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + 20s);
-    s_.inflight[instance].fetch_add(1);
-    if (kFollowup) s_.inflight_followups[instance].fetch_add(1);
-    grpc::Status st = (s_.cluster->stub(instance).*method)(&ctx, req, resp);
-    if (kFollowup) s_.inflight_followups[instance].fetch_sub(1);
-    s_.inflight[instance].fetch_sub(1);
-    return st;
-  }
-
-  // One traveller: hold, then confirm / release / let expire.
-  void OneJourney() {
-    const std::string user = UserId(Rand(0, kUsers - 1));
-    // Journey: some requests name no stations (the whole trip).
-    int a = 0, b = kStops - 1;
-    bool whole = Unit() < 0.15;
-    if (!whole) {
-      a = Rand(0, kStops - 2);
-      b = Rand(a + 1, kStops - 1);
-    }
-    // Seats: one to three, distinct, biased to the front rows.
-    const double r = Unit();
-    const int count = r < 0.5 ? 1 : (r < 0.85 ? 2 : 3);
-    std::set<int> chosen;
-    while (static_cast<int>(chosen.size()) < count) {
-      chosen.insert(Unit() < 0.4 ? Rand(0, 5) : Rand(0, kRows * kColumns - 1));
-    }
-    std::vector<std::string> seats;
-    for (int i : chosen) seats.push_back(SeatId(i));
-    std::shuffle(seats.begin(), seats.end(), rng_);
-    const int duration = Rand(kMinHoldSeconds, kMaxHoldSeconds);
-
-    v1::HoldSeatsRequest req;
-    req.set_trip_id(kTrip);
-    req.set_organization_id(kOrg);
-    req.set_user_id(user);
-    req.set_session_id(absl::StrCat("s-", index_, "-", ++sessions_));
-    if (!whole) {
-      req.set_from_station_id(Station(a));
-      req.set_to_station_id(Station(b));
-    }
-    for (const std::string& s : seats) req.add_seat_ids(s);
-    req.set_hold_duration_seconds(duration);
-
-    std::optional<Op> held;
-    int instance = Pick();
-    int64_t request_start = 0;
-    for (int attempt = 0; attempt < 2; ++attempt) {  // an unknown outcome is retried once (same request)
-      Op op = Begin(Kind::kHold, instance, user);
-      op.seats = seats;
-      op.first = a;
-      op.last = b - 1;
-      op.duration_s = duration;
-      if (attempt == 0) request_start = op.start_ms;
-      op.request_start_ms = request_start;
-      if (attempt > 0) op.note = "retry";
-      v1::HoldSeatsResponse resp;
-      grpc::Status st = Call(instance, &v1::InventoryService::Stub::HoldSeats, req, &resp);
-      Finish(op, st);
-      if (st.ok()) {
-        if (resp.success()) {
-          op.outcome = Outcome::kSuccess;
-          op.hold_id = resp.hold_id();
-          op.expires_at_ms = resp.expires_at() * 1000;
-          std::set<std::string> got(resp.held_seat_ids().begin(), resp.held_seat_ids().end());
-          if (got != std::set<std::string>(seats.begin(), seats.end())) op.note += " HELD-SEATS-MISMATCH";
-        } else {
-          op.outcome = Outcome::kRefused;
-          op.reason = resp.reason();
-          op.failed_seats.assign(resp.failed_seat_ids().begin(), resp.failed_seat_ids().end());
-        }
-      }
-      ops_.push_back(op);
-      if (op.outcome == Outcome::kSuccess) held = op;
-      if (op.outcome != Outcome::kUnknown) break;
-      SleepMs(100);
-      instance = Pick(instance);
-    }
-    if (!held.has_value()) {
-      SleepMs(Rand(50, 300));  // a refused traveller looks again a little later
-      return;
-    }
-    const std::string hold_id = held->hold_id;
-    const double next = Unit();
-    SleepMs(Rand(0, 1200));  // the traveller thinks
-    if (next < 0.50) {
-      std::optional<std::string> booking = Confirm(user, hold_id, seats, "");
-      if (booking.has_value() && Unit() < 0.08) (void)Confirm(user, hold_id, seats, "again");  // idempotent
-      if (booking.has_value()) {
-        int kept = s_.kept_bookings.load();
-        bool keep = false;
-        if (Unit() < 0.3) {
-          while (kept < kMaxKeptBookings && !s_.kept_bookings.compare_exchange_weak(kept, kept + 1)) {
-          }
-          keep = kept < kMaxKeptBookings;
-        }
-        if (!keep) bookings_.push_back({user, hold_id, *booking, NowMs() + Rand(0, 4000)});
-      } else if (Unit() < 0.5) {
-        Release(user, hold_id, seats, "after failed confirm");
-      }
-    } else if (next < 0.80) {
-      Release(user, hold_id, seats, "");
-      const double extra = Unit();
-      if (extra < 0.10) {
-        Release(user, hold_id, seats, "again");
-      } else if (extra < 0.16) {
-        (void)Confirm(user, hold_id, seats, "after release");
-      }
-    } else if (next < 0.86) {
-      // Confirm once the hold has expired: must be refused.
-      const int64_t wait = held->expires_at_ms + 400 - NowMs();
-      if (wait > 0 && NowMs() + wait < s_.load_end_ms.load()) {
-        SleepMs(static_cast<int>(wait));
-        (void)Confirm(user, hold_id, seats, "after expiry");
-      }
-    }
-    // else: abandoned, left to expire
-  }
-
-  // Unknown outcomes are retried (idempotent) on another instance, as an
-  // order flow would, until a definitive answer or four attempts.
-  std::optional<std::string> Confirm(const std::string& user, const std::string& hold_id,
-                                     const std::vector<std::string>& seats, const std::string& note) {
-    v1::ConfirmBookingRequest req;
-    req.set_hold_id(hold_id);
-    req.set_user_id(user);
-    req.set_organization_id(kOrg);
-    req.set_order_id("ord-" + hold_id);
-    for (const std::string& s : seats) {
-      v1::PassengerSeat* p = req.add_passengers();
-      p->set_seat_id(s);
-      p->set_passenger_name("P " + s);
-      p->set_passenger_nid("N-" + s);
-    }
-    int instance = Pick();
-    for (int attempt = 0; attempt < 4; ++attempt) {
-      Op op = Begin(Kind::kConfirm, instance, user);
-      op.hold_id = hold_id;
-      op.seats = seats;
-      op.note = attempt > 0 ? absl::StrCat(note, " retry") : note;
-      v1::ConfirmBookingResponse resp;
-      grpc::Status st = Call(instance, &v1::InventoryService::Stub::ConfirmBooking, req, &resp);
-      Finish(op, st);
-      if (st.ok()) {
-        if (resp.success()) {
-          op.outcome = Outcome::kSuccess;
-          op.booking_id = resp.booking_id();
-          std::set<std::string> got;
-          for (const v1::ConfirmedSeat& c : resp.confirmed_seats()) got.insert(c.seat_id());
-          if (got != std::set<std::string>(seats.begin(), seats.end())) op.note += " CONFIRMED-SEATS-MISMATCH";
-        } else {
-          op.outcome = Outcome::kRefused;
-          op.reason = resp.reason();
-        }
-      }
-      ops_.push_back(op);
-      if (op.outcome == Outcome::kSuccess) return op.booking_id;
-      if (op.outcome != Outcome::kUnknown) return std::nullopt;
-      SleepMs(200);
-      instance = Pick(instance);
-    }
-    return std::nullopt;
-  }
-
-  void Release(const std::string& user, const std::string& hold_id, const std::vector<std::string>& seats,
-               const std::string& note) {
-    v1::ReleaseSeatsRequest req;
-    req.set_hold_id(hold_id);
-    req.set_user_id(user);
-    req.set_organization_id(kOrg);
-    int instance = Pick();
-    for (int attempt = 0; attempt < 4; ++attempt) {
-      Op op = Begin(Kind::kRelease, instance, user);
-      op.hold_id = hold_id;
-      op.seats = seats;
-      op.note = attempt > 0 ? absl::StrCat(note, " retry") : note;
-      v1::ReleaseSeatsResponse resp;
-      grpc::Status st = Call(instance, &v1::InventoryService::Stub::ReleaseSeats, req, &resp);
-      Finish(op, st);
-      if (st.ok()) {
-        op.outcome = resp.success() ? Outcome::kSuccess : Outcome::kRefused;
-        op.reason = resp.reason();
-        op.released_count = resp.released_count();
-      }
-      ops_.push_back(op);
-      if (op.outcome != Outcome::kUnknown) return;
-      SleepMs(200);
-      instance = Pick(instance);
-    }
-  }
-
-  void Cancel(const Booking& b) {
-    v1::CancelBookingRequest req;
-    req.set_booking_id(b.booking_id);
-    req.set_user_id(b.user);
-    req.set_organization_id(kOrg);
-    req.set_reason("checker");
-    int instance = Pick();
-    for (int attempt = 0; attempt < 4; ++attempt) {
-      Op op = Begin(Kind::kCancel, instance, b.user);
-      op.hold_id = b.hold_id;
-      op.booking_id = b.booking_id;
-      if (attempt > 0) op.note = "retry";
-      v1::CancelBookingResponse resp;
-      grpc::Status st = Call(instance, &v1::InventoryService::Stub::CancelBooking, req, &resp);
-      Finish(op, st);
-      if (st.ok()) {
-        op.outcome = resp.success() ? Outcome::kSuccess : Outcome::kRefused;
-        op.reason = resp.failure();
-        op.released_count = resp.released_count();
-      }
-      ops_.push_back(op);
-      if (op.outcome != Outcome::kUnknown) return;
-      SleepMs(200);
-      instance = Pick(instance);
-    }
-  }
-
-  void CancelDue(bool all) {
-    const int64_t now = NowMs();
-    for (size_t i = 0; i < bookings_.size();) {
-      if (all || bookings_[i].due_ms <= now) {
-        Booking b = bookings_[i];
-        bookings_.erase(bookings_.begin() + static_cast<std::ptrdiff_t>(i));
-        Cancel(b);
-        if (Unit() < 0.05) Cancel(b);  // harmless twice
-      } else {
-        ++i;
-      }
-    }
-  }
-
-  const int index_;
-  const int home_;
-  std::mt19937_64 rng_;
-  Shared& s_;
-  int sessions_ = 0;
-  std::vector<Booking> bookings_;
-  std::vector<Op> ops_;
-};
-
-// ---------------------------------------------------------------- the test --
-
 class ConcurrencyChecker : public ::testing::Test {
  protected:
   std::unique_ptr<Cluster> cluster_;  // kills what still runs on destruction
-  Shared shared_;
+  std::unique_ptr<Workload> workload_;
 };
 
 uint64_t EnvU64(const char* name, uint64_t fallback) {
@@ -461,12 +147,17 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
     ASSERT_TRUE(cluster.ok()) << cluster.status();
     cluster_ = std::move(*cluster);
   }
-  shared_.cluster = cluster_.get();
-  for (int i = 0; i < kInstances; ++i) {
-    shared_.alive[i].store(true);
-    shared_.inflight[i].store(0);
-    shared_.inflight_followups[i].store(0);
+  {
+    WorkloadOptions w;
+    w.trip = Trip();
+    w.users = kUsers;
+    w.min_hold_seconds = kMinHoldSeconds;
+    w.max_hold_seconds = kMaxHoldSeconds;
+    w.max_kept_bookings = kMaxKeptBookings;
+    w.killed_instance = kKilledInstance;
+    workload_ = std::make_unique<Workload>(*cluster_, std::move(w));
   }
+  Workload& shared_ = *workload_;
   redis::testing::RedisServer* redis = &cluster_->redis();
   std::printf("[checker] %d instances serving after %.1f s (logs %s ...)\n", kInstances, since_start(),
               cluster_->log_path(0).c_str());
@@ -540,13 +231,13 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
   // on the instance (at most 5 s later).
   int cut_inflight = 0;
   for (const int64_t aim_until = NowMs() + 5000; NowMs() < aim_until;) {
-    cut_inflight = shared_.inflight[kKilledInstance].load();
-    if (shared_.inflight_followups[kKilledInstance].load() > 0 || cut_inflight >= 4) break;
+    cut_inflight = shared_.inflight(kKilledInstance).load();
+    if (shared_.inflight_followups(kKilledInstance).load() > 0 || cut_inflight >= 4) break;
     std::this_thread::sleep_for(200us);
   }
   cluster_->Kill(kKilledInstance);
   shared_.killed_at_ms.store(NowMs());
-  shared_.alive[kKilledInstance].store(false);
+  shared_.alive(kKilledInstance).store(false);
   mark(absl::StrCat("instance ", kKilledInstance, " killed (SIGKILL) with ", cut_inflight, " calls in flight"));
   at(0.60);
   redis->Stop();
