@@ -62,8 +62,8 @@ struct LockResult {
 };
 
 // The removal of a marker: the marker of `at` goes if it names `id`, and a
-// short-lived tombstone of `id` takes its place so that a marker of the same
-// id arriving late (from a slower instance) is not written.
+// short-lived tombstone of `id` is left so that a marker of the same id
+// arriving late (from a slower instance) is not written.
 struct Unmark {
   SeatSegment at;
   std::string id;  // hold or booking id

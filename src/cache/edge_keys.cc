@@ -82,6 +82,8 @@ std::string EdgeKeys::Stream() const { return absl::StrCat(base_, "ch"); }
 
 std::string EdgeKeys::Sequence() const { return absl::StrCat(base_, "sq"); }
 
+std::string EdgeKeys::Gone(std::string_view id) const { return absl::StrCat(base_, "gone:", std::string(id)); }
+
 std::string EncodeMarkerField(std::string_view field) { return PercentEncode(field, kFieldSpecial); }
 
 std::string FormatMarkerValue(const Marker& marker) {
@@ -89,7 +91,6 @@ std::string FormatMarkerValue(const Marker& marker) {
                       EncodeMarkerField(marker.hold_id), "|", marker.expires_at_ms);
 }
 
-std::string FormatTombstoneValue(std::string_view id) { return absl::StrCat("x||", EncodeMarkerField(id), "|0"); }
 
 absl::StatusOr<Marker> ParseMarkerValue(std::string_view value, SeatSegment at) {
   std::vector<std::string_view> parts;

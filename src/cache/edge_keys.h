@@ -5,7 +5,8 @@
 // script over any of them stays in one slot:
 //
 //   <prefix>:{<org>:<trip>}:lk:<seat>:<segment>   pre-lock
-//   <prefix>:{<org>:<trip>}:tk:<seat>:<segment>   "taken" marker, or a tombstone
+//   <prefix>:{<org>:<trip>}:tk:<seat>:<segment>   "taken" marker
+//   <prefix>:{<org>:<trip>}:gone:<id>             tombstone: hold or booking <id> let go
 //   <prefix>:{<org>:<trip>}:ch                    change stream (cache/change_feed.h)
 //   <prefix>:{<org>:<trip>}:sq                    the change stream's sequence counter
 //
@@ -30,14 +31,11 @@
 // fields at its '|' characters. Scripts compare the encoded fields with
 // encoded arguments and never decode.
 //
-// Tombstone values, under a marker key, after the marker of <id> was
-// removed (EdgeGuard::Announce's unmarks):
-//
-//   x||<id>|0
-//
-// <id> encoded as above. A tombstone is not a marker (ParseMarkerValue
-// refuses it, and it never refuses a pre-lock); it only stops a late marker
-// of the same <id> from being written.
+// A tombstone (key "gone:<id>", <id> raw bytes, value "1") is left when the
+// markers of <id> are removed (EdgeGuard::Announce's unmarks): while it
+// lives, no marker of <id> is written, on any cell. One per owner, so that
+// every owner that let go of a cell (a cancelled booking and the hold it
+// came from) keeps its own late markers out.
 //
 // Change stream entries (XADD): two fields, "s" the trip's sequence number
 // (decimal, from INCR of the sequence key, 1 for the first entry after the
@@ -78,6 +76,8 @@ class EdgeKeys {
   std::string Stream() const;
   // "<prefix>:{<org>:<trip>}:sq" — the counter numbering the stream's entries.
   std::string Sequence() const;
+  // "<prefix>:{<org>:<trip>}:gone:<id>": the tombstone of hold/booking `id`.
+  std::string Gone(std::string_view id) const;
   // "<prefix>:{<org>:<trip>}:" — the common start of every key of the trip.
   const std::string& base() const { return base_; }
 
@@ -92,8 +92,6 @@ std::string EncodeMarkerField(std::string_view field);
 // the value: it is in the key).
 std::string FormatMarkerValue(const Marker& marker);
 
-// "x||<id>|0": the tombstone left by the removal of the marker of `id`.
-std::string FormatTombstoneValue(std::string_view id);
 
 // Inverse of FormatMarkerValue; `at` is copied into the result.
 // INVALID_ARGUMENT when `value` is not of that form (a tombstone is not).

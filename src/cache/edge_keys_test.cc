@@ -121,14 +121,11 @@ TEST(MarkerValueTest, ParseRejectsMalformedValues) {
   EXPECT_TRUE(ParseMarkerValue("b|||0", at).ok());
 }
 
-TEST(MarkerValueTest, TombstoneIsNotAMarker) {
-  EXPECT_EQ(FormatTombstoneValue("hold-1"), "x||hold-1|0");
-  EXPECT_EQ(FormatTombstoneValue("a|b%"), "x||a%7Cb%25|0");
-  EXPECT_EQ(FormatTombstoneValue(""), "x|||0");
-  const SeatSegment at{"1A", 0};
-  for (const char* id : {"hold-1", "a|b%", ""}) {
-    EXPECT_FALSE(ParseMarkerValue(FormatTombstoneValue(id), at).ok()) << id;
-  }
+TEST(EdgeKeysTest, TombstonesAreOneKeyPerOwnerUnderTheTripsTag) {
+  const EdgeKeys keys("inv", TripKey{"acme", "T42"});
+  EXPECT_EQ(keys.Gone("bk-h1"), "inv:{acme:T42}:gone:bk-h1");
+  EXPECT_NE(keys.Gone("h1"), keys.Gone("bk-h1"));
+  EXPECT_EQ(ClusterTag(keys.Gone("a{b}c")), ClusterTag(keys.Marker(SeatSegment{"1A", 0})));
 }
 
 }  // namespace

@@ -62,6 +62,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "checker_audit.h"
 #include "checker_cluster.h"
 #include "checker_db.h"
 #include "checker_log.h"
@@ -329,6 +330,12 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
   for (const Snapshot& s : snapshots) checker.CheckSnapshot(s, ops);
   checker.CheckSnapshot(final_snap, ops);
   checker.CheckFinalLedger(final_snap, final_read_ms);
+  CheckLedgerAgrees(ledger, checker);
+  // Every refusal of a seat free for longer than the bound: 1 s, or 60 s for
+  // seats freed while Redis was frozen or down.
+  AuditOptions audit;
+  audit.degraded = {{frozen_at, thawed_at}, {redis_killed_at, redis_back_at}};
+  const AuditCounts audited = AuditRefusals(trip, ops, checker, audit);
   for (const SeatRead& read : final_snap.seats) {
     for (int s = 0; s < kSegments; ++s) {
       const Cell& c = read.cells[static_cast<size_t>(s)];
@@ -526,6 +533,8 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
   absl::StrAppend(&summary, "database reads: ", snapshots.size(), " mid-run snapshots (", snapshot_read_errors,
                   " seat reads failed) + final; ", checker.checked_cells(), " (seat, segment) rows checked; final: ",
                   booked_cells, " booked, ", expired_held_cells, " held-but-expired, ", free_cells, " available\n");
+  absl::StrAppend(&summary, "'not available' refusals audited: ", audited.refusals_audited,
+                  ", of a seat free for longer than the bound: ", audited.refusals_wrong, "\n");
   absl::StrAppend(&summary, "violations: ", checker.violations().size(), "\n");
   absl::StrAppend(&summary, "==============================================================\n");
   std::printf("%s", summary.c_str());

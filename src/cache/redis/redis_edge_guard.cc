@@ -92,12 +92,18 @@ return released
 // tombstone of it.
 // Returns the change's sequence number, or 0 when there is no change.
 const redis::Script& AnnounceScript() {
+  // KEYS: markers (m), unmarked cells (u), locks (l), the tombstones of the
+  // markers' ids (m) and of the unmarks' ids (u), then, with a change, the
+  // stream and its sequence. ARGV: m, u, l, token, tombstone ms, change,
+  // stream max length, stream lifetime ms, then per marker value and px,
+  // then per unmark the encoded id.
   static const redis::Script kScript(R"lua(
 local m, u, l = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local token, tomb_px, change = ARGV[4], ARGV[5], ARGV[6]
 local cells = m + u + l
+local gone = cells
 local stream, sequence
-if change ~= '' then stream, sequence = KEYS[cells + 1], KEYS[cells + 2] end
+if change ~= '' then stream, sequence = KEYS[gone + m + u + 1], KEYS[gone + m + u + 2] end
 -- Types first: a command failing midway would leave half of it written.
 local function check(key, want)
   local t = redis.call('TYPE', key)['ok']
@@ -105,7 +111,7 @@ local function check(key, want)
     return redis.error_reply('WRONGTYPE ' .. key .. ' holds a ' .. t .. ', not a ' .. want)
   end
 end
-for i = 1, cells do
+for i = 1, cells + m + u do
   local e = check(KEYS[i], 'string')
   if e then return e end
 end
@@ -117,20 +123,17 @@ if stream then
     return redis.error_reply('WRONGTYPE ' .. sequence .. ' is not a counter')
   end
 end
-local a = 8
-for i = 1, m do
-  local value, px, tomb = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-  a = a + 3
-  if redis.call('GET', KEYS[i]) ~= tomb then
-    redis.call('SET', KEYS[i], value, 'PX', px)
-  end
-end
+-- Tombstones first, so that a marker and an unmark of one id in one call end unmarked.
+local a = 8 + 2 * m
 for j = 1, u do
-  local key, id, tomb = KEYS[m + j], ARGV[a + 1], ARGV[a + 2]
-  a = a + 2
+  local key, id = KEYS[m + j], ARGV[a + j]
   local v = redis.call('GET', key)
-  if not v or string.match(v, '^x||[^|]*|0$') or string.match(v, '^[hb]|[^|]*|([^|]*)|%-?%d+$') == id then
-    redis.call('SET', key, tomb, 'PX', tomb_px)
+  if v and string.match(v, '^[hb]|[^|]*|([^|]*)|%-?%d+$') == id then redis.call('DEL', key) end
+  redis.call('SET', KEYS[gone + m + j], '1', 'PX', tomb_px)
+end
+for i = 1, m do
+  if redis.call('EXISTS', KEYS[gone + i]) == 0 then
+    redis.call('SET', KEYS[i], ARGV[8 + 2 * i - 1], 'PX', ARGV[8 + 2 * i])
   end
 end
 for k = m + u + 1, cells do
@@ -300,6 +303,7 @@ asio::awaitable<absl::Status> RedisEdgeGuard::Announce(TripKey trip, Announcemen
   args.push_back(absl::StrCat(options_.stream_max_length));
   args.push_back(absl::StrCat(options_.stream_lifetime.count()));
   size_t live = 0;
+  std::vector<std::string> tombstones;  // of the live markers' ids, then of the unmarks' ids
   for (const Marker& marker : a.markers) {
     if (marker.expires_at_ms <= now) continue;  // already over: nothing to say
     // The true difference is positive and fits in uint64 for any two int64s.
@@ -307,16 +311,17 @@ asio::awaitable<absl::Status> RedisEdgeGuard::Announce(TripKey trip, Announcemen
     keys.push_back(names.Marker(marker.at));
     args.push_back(FormatMarkerValue(marker));
     args.push_back(absl::StrCat(std::min(left, cap)));
-    args.push_back(FormatTombstoneValue(marker.hold_id));
+    tombstones.push_back(names.Gone(marker.hold_id));
     ++live;
   }
   for (const Unmark& unmark : a.unmarks) {
     keys.push_back(names.Marker(unmark.at));
     args.push_back(EncodeMarkerField(unmark.id));
-    args.push_back(FormatTombstoneValue(unmark.id));
+    tombstones.push_back(names.Gone(unmark.id));
   }
   for (const SeatSegment& cell : a.locked) keys.push_back(names.Lock(cell));
   if (keys.empty() && !has_change) co_return absl::OkStatus();  // nothing to say
+  for (std::string& t : tombstones) keys.push_back(std::move(t));
   if (has_change) {
     keys.push_back(names.Stream());
     keys.push_back(names.Sequence());

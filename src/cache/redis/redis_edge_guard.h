@@ -1,5 +1,6 @@
 // RedisEdgeGuard — the EdgeGuard (cache/edge_guard.h) kept in one Redis
-// server: pre-locks, "taken" markers and their tombstones, and the trips'
+// server: pre-locks, "taken" markers and the tombstones of owners that let
+// go, and the trips'
 // change streams; each method one Lua script.
 //
 // Round trips. Every method is exactly one EVALSHA (with the client's
@@ -7,7 +8,7 @@
 // when there is nothing to do (no cells; an Announce with no live marker, no
 // unmark, no lock and no change). All keys go in KEYS and share the trip's
 // hash tag, so each script is valid on Redis Cluster. Key names, the marker
-// and tombstone values and the stream entries are in cache/edge_keys.h.
+// values, tombstones and the stream entries are in cache/edge_keys.h.
 //
 // Scripts (atomic on the server):
 //  - Acquire: reads every marker; a marker whose holder is not `requester`
@@ -17,19 +18,20 @@
 //    `token` makes the answer kContended (seat ids listed). Else SETs every
 //    lock to `token` with PX `ttl`: kAcquired. A lock already carrying
 //    `token` (a retry of the same request) does not contend and is re-armed.
-//    A value that is not a well-formed marker (a tombstone, garbage: exactly
+//    A value that is not a well-formed marker (garbage: exactly
 //    what ParseMarkerValue refuses) never refuses; the database decides.
 //    Nothing is written unless every lock is taken.
 //  - Release: for each lock, DEL if its value equals `token`.
 //  - Announce, in this order:
-//     (a) each marker is SET with PX min(expires_at_ms - now, marker
-//         lifetime), unless its key holds a tombstone of the same id;
-//     (b) each unmark SETs its cell's key to a tombstone of its id with PX
-//         tombstone lifetime if the key holds a marker of that id, nothing,
-//         or any tombstone; a marker of another id (or garbage) is left
-//         alone. So an unmark and a marker of the same id meeting in Redis
-//         in either order end as a tombstone, and a late marker of a
-//         released hold is refused for the tombstone lifetime;
+//     (a) each unmark DELetes its cell's marker if it names the unmark's
+//         id (a marker of another id, or garbage, is left alone), and SETs
+//         the id's tombstone (EdgeKeys::Gone) with PX tombstone lifetime;
+//     (b) each marker is SET with PX min(expires_at_ms - now, marker
+//         lifetime), unless its id has a tombstone. So an unmark and a
+//         marker of the same id meeting in Redis in either order leave no
+//         marker, and a late marker of any owner that let go — a cancelled
+//         booking, the hold it came from — is kept out for the tombstone
+//         lifetime;
 //     (c) each listed lock is DELeted if it carries `token`;
 //     (d) when `change` is not empty: INCR the sequence key, XADD the
 //         stream MAXLEN ~ stream_max_length (1000) with fields

@@ -467,16 +467,16 @@ TEST_F(RedisEdgeGuardTest, SeparatorsInIdsAreUnambiguous) {
     std::vector<Unmark> bc = {MakeUnmark("1A", 0, "b|c"), MakeUnmark("1B", 0, "b|c"), MakeUnmark("1C", 0, "b|c")};
     CO_ASSERT_TRUE((co_await Announce(Unmarks(bc))).ok());
     EXPECT_EQ(co_await Get(MarkerKey("1A", 0)), "h|a%7Cb|c|1700000020000");
-    EXPECT_EQ(co_await Get(MarkerKey("1B", 0)), "x||b%7Cc|0");
+    EXPECT_EQ(co_await Get(MarkerKey("1B", 0)), "<nil>");
     EXPECT_EQ(co_await Get(MarkerKey("1C", 0)), "h|%257C|%25|1700000020000");
     std::vector<Unmark> pct = {MakeUnmark("1A", 0, "%"), MakeUnmark("1C", 0, "%")};
     CO_ASSERT_TRUE((co_await Announce(Unmarks(pct))).ok());
-    EXPECT_EQ(co_await Get(MarkerKey("1C", 0)), "x||%25|0");
+    EXPECT_EQ(co_await Get(MarkerKey("1C", 0)), "<nil>");
     EXPECT_EQ(co_await Get(MarkerKey("1A", 0)), "h|a%7Cb|c|1700000020000");
   });
 }
 
-TEST_F(RedisEdgeGuardTest, UnmarkLeavesATombstoneOnlyForItsId) {
+TEST_F(RedisEdgeGuardTest, UnmarkRemovesOnlyItsIdsMarkersAndLeavesItsTombstone) {
   Run([&]() -> asio::awaitable<void> {
     std::vector<Marker> markers = {MakeMarker({"3A", 0}, false, "alice", "hold-1", kNow + 20'000),
                                    MakeMarker({"3A", 1}, false, "alice", "hold-1", kNow + 20'000),
@@ -489,22 +489,18 @@ TEST_F(RedisEdgeGuardTest, UnmarkLeavesATombstoneOnlyForItsId) {
     for (const char* seat : {"3A", "3B", "3C", "3D", "3E"}) unmarks.push_back(MakeUnmark(seat, 0, "hold-1"));
     unmarks.push_back(MakeUnmark("3A", 1, "hold-1"));
     CO_ASSERT_TRUE((co_await Announce(Unmarks(unmarks))).ok());
-    const std::string tombstone = FormatTombstoneValue("hold-1");
-    EXPECT_EQ(co_await Get(MarkerKey("3A", 0)), tombstone);  // its marker
-    EXPECT_EQ(co_await Get(MarkerKey("3A", 1)), tombstone);
-    EXPECT_EQ(co_await Get(MarkerKey("3D", 0)), tombstone);  // nothing there
+    EXPECT_EQ(co_await Get(MarkerKey("3A", 0)), "<nil>");  // its markers
+    EXPECT_EQ(co_await Get(MarkerKey("3A", 1)), "<nil>");
     EXPECT_EQ(co_await Get(MarkerKey("3B", 0)), "h|bob|hold-2|1700000020000");  // another id's marker
     EXPECT_EQ(co_await Get(MarkerKey("3C", 0)), "b|carol|hold-1x|1700000020000");
     EXPECT_EQ(co_await Get(MarkerKey("3E", 0)), "garbage");
-    const int64_t pttl = co_await Int("PTTL", MarkerKey("3A", 0));
+    const std::string gone = keys_.Gone("hold-1");
+    EXPECT_EQ(co_await Get(gone), "1");
+    const int64_t pttl = co_await Int("PTTL", gone);
     EXPECT_GT(pttl, 59'000);
     EXPECT_LE(pttl, 60'000);
     EXPECT_EQ(co_await Int("PTTL", MarkerKey("3B", 0)) <= 20'000, true);  // untouched
-
-    // A tombstone of another id is replaced by this one's.
-    std::vector<Unmark> next = {MakeUnmark("3A", 0, "hold-9")};
-    CO_ASSERT_TRUE((co_await Announce(Unmarks(next))).ok());
-    EXPECT_EQ(co_await Get(MarkerKey("3A", 0)), "x||hold-9|0");
+    EXPECT_EQ(co_await Int("EXISTS", keys_.Gone("hold-2")), 0);
 
     std::vector<Unmark> empty_id = {MakeUnmark("3A", 0, "")};
     const uint64_t sent = client_->commands_sent();
@@ -519,19 +515,39 @@ TEST_F(RedisEdgeGuardTest, TombstoneKeepsALateMarkerOfItsIdOut) {
     // The release is announced first (by a faster instance)...
     std::vector<Unmark> freed = {MakeUnmark("4A", 0, "hold-1"), MakeUnmark("4A", 1, "hold-1")};
     CO_ASSERT_TRUE((co_await Announce(Unmarks(freed))).ok());
-    // ... then the hold's marker arrives: not written. Another id's is.
+    // ... then the hold's marker arrives, on any cell: not written. Another id's is.
     std::vector<Marker> late = {MakeMarker({"4A", 0}, false, "alice", "hold-1", kNow + 20'000),
+                                MakeMarker({"4C", 0}, false, "alice", "hold-1", kNow + 20'000),
                                 MakeMarker({"4A", 1}, false, "bob", "hold-2", kNow + 20'000)};
     CO_ASSERT_TRUE((co_await Announce(Marks(late))).ok());
-    EXPECT_EQ(co_await Get(MarkerKey("4A", 0)), "x||hold-1|0");
-    EXPECT_GT(co_await Int("PTTL", MarkerKey("4A", 0)), 59'000);  // not re-armed by the marker either
+    EXPECT_EQ(co_await Get(MarkerKey("4A", 0)), "<nil>");
+    EXPECT_EQ(co_await Get(MarkerKey("4C", 0)), "<nil>");
+    EXPECT_GT(co_await Int("PTTL", keys_.Gone("hold-1")), 59'000);  // not re-armed by the marker either
     EXPECT_EQ(co_await Get(MarkerKey("4A", 1)), "h|bob|hold-2|1700000020000");
 
     // A marker and an unmark of the same id in one announcement: the unmark wins.
     Announcement both = Marks(std::vector<Marker>{MakeMarker({"4B", 0}, false, "carol", "hold-3", kNow + 20'000)});
     both.unmarks.push_back(MakeUnmark("4B", 0, "hold-3"));
     CO_ASSERT_TRUE((co_await Announce(std::move(both))).ok());
-    EXPECT_EQ(co_await Get(MarkerKey("4B", 0)), "x||hold-3|0");
+    EXPECT_EQ(co_await Get(MarkerKey("4B", 0)), "<nil>");
+  });
+}
+
+TEST_F(RedisEdgeGuardTest, EveryOwnerThatLetGoOfACellKeepsItsLateMarkerOut) {
+  Run([&]() -> asio::awaitable<void> {
+    // A cancelled booking frees its cells from the booking and from the hold
+    // it came from, in one announcement; then the (queued) announcements of
+    // the hold and of the booking arrive late, in either order.
+    std::vector<Unmark> freed = {MakeUnmark("6A", 0, "bk-h1"), MakeUnmark("6A", 0, "h1")};
+    CO_ASSERT_TRUE((co_await Announce(Unmarks(freed))).ok());
+    std::vector<Marker> late_booking = {MakeMarker({"6A", 0}, true, "alice", "bk-h1", kNow + 20'000)};
+    CO_ASSERT_TRUE((co_await Announce(Marks(late_booking))).ok());
+    std::vector<Marker> late_hold = {MakeMarker({"6A", 0}, false, "alice", "h1", kNow + 20'000)};
+    CO_ASSERT_TRUE((co_await Announce(Marks(late_hold))).ok());
+    std::vector<SeatSegment> cells = {{"6A", 0}};
+    auto after = co_await Acquire(cells, "bob", "tok-b", milliseconds(10'000));
+    CO_ASSERT_OK(after);
+    EXPECT_EQ(after->outcome, LockOutcome::kAcquired) << "a late marker of an owner that let go refuses the cell";
   });
 }
 
@@ -663,7 +679,7 @@ TEST_F(RedisEdgeGuardTest, KeysCarryTheEncodedHashTag) {
     std::vector<std::string> names;
     for (const redis::Reply& k : all->elements()) names.push_back(k.str());
     EXPECT_THAT(names, UnorderedElementsAre("inv:{org%7B1%7D:trip%3A%252}:tk:1{A}:0",
-                                            "inv:{org%7B1%7D:trip%3A%252}:tk:2C:1",
+                                            "inv:{org%7B1%7D:trip%3A%252}:gone:old",
                                             "inv:{org%7B1%7D:trip%3A%252}:lk:1B:3",
                                             "inv:{org%7B1%7D:trip%3A%252}:ch", "inv:{org%7B1%7D:trip%3A%252}:sq"));
   });
@@ -756,7 +772,7 @@ TEST_F(RedisEdgeGuardTest, ServerErrorIsInternal) {
     CO_ASSERT_OK(co_await Acquire(lock, "alice", "t", milliseconds(10'000)));
     std::vector<Marker> markers = {MakeMarker({"1M", 0}, false, "alice", "h", kNow + 10'000)};
     Announcement a = Marks(markers);
-    a.unmarks.push_back(MakeUnmark("1A", 0, "h"));
+    a.unmarks.push_back(MakeUnmark("1A", 0, "gone-one"));
     a.locked = lock;
     a.token = "t";
     a.change = "c";
