@@ -763,6 +763,31 @@ void SimulateCutConfirm(const std::string& keyspace, const std::string& trip, co
   ASSERT_TRUE(booked.ok() && *booked) << booked.status();
 }
 
+// A refusal over a long journey tells the seat map only what the database
+// showed, segment by segment: a hold on C->D this instance had not heard of
+// (another instance made it) does not make the seat look taken on A->C.
+TEST_F(InventoryE2eTest, ARefusalOverALongerJourneyKeepsTheOtherSegmentsFree) {
+  const std::string trip = NewTrip();
+  EXPECT_EQ(StatusOf(SeatMap(trip), "3A"), v1::SEAT_STATUS_AVAILABLE);  // the seat map is loaded
+  {
+    DirectStore db(keyspace_);
+    auto held = db.Run([&] {
+      return db.store().HoldSeat(storage::TripRef{kOrg, trip}, "3A", domain::SegmentRange{2, 2}, "elsewhere-hold",
+                                 "wide-u1", WallMs() + 60000, {});
+    });
+    ASSERT_TRUE(held.ok() && held->applied) << held.status();
+  }
+  v1::HoldSeatsResponse wide;
+  ASSERT_TRUE(Hold(HoldReq(trip, "wide-u2", {"3A"}, "A", "D"), &wide).ok());
+  EXPECT_FALSE(wide.success());
+  EXPECT_EQ(wide.reason(), v1::FAILURE_REASON_NOT_AVAILABLE);
+  EXPECT_EQ(StatusOf(SeatMap(trip, "C", "D"), "3A"), v1::SEAT_STATUS_HELD);
+  EXPECT_EQ(StatusOf(SeatMap(trip, "A", "C"), "3A"), v1::SEAT_STATUS_AVAILABLE);
+  v1::HoldSeatsResponse early;
+  ASSERT_TRUE(Hold(HoldReq(trip, "wide-u3", {"3A"}, "A", "B"), &early).ok());
+  EXPECT_TRUE(early.success()) << early.failure_reason();
+}
+
 TEST_F(InventoryE2eTest, ARetriedConfirmFinishesACutShortOneEvenAfterExpiry) {
   const std::string trip = NewTrip();
   v1::HoldSeatsResponse held;

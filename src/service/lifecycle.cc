@@ -224,12 +224,16 @@ asio::awaitable<absl::StatusOr<HoldResult>> Lifecycle::Hold(HoldRequest request)
     lost.push_back(seat);
     refused.refused_seats.push_back(seat);
     if (!c.holder_user_id.empty()) refused.takers.emplace_back(seat, c.holder_user_id);
-    if (c.blocking == domain::SeatStatus::kHeld && !c.holder_hold_id.empty()) {
-      facts.push_back(SeatChange{seat, request.range, SeatChange::Kind::kHeld, c.holder_hold_id, c.holder_user_id,
-                                 c.holder_expires_at_ms, ""});
-    } else if (c.blocking == domain::SeatStatus::kBooked && !c.holder_booking_id.empty()) {
-      facts.push_back(
-          SeatChange{seat, request.range, SeatChange::Kind::kBooked, c.holder_booking_id, c.holder_user_id, 0, ""});
+    // What the database showed of the seat, segment by segment, is worth
+    // knowing everywhere (a belief the refusal rested on is not).
+    for (size_t s = 0; s < c.read.size(); ++s) {
+      const domain::SegmentState& st = c.read[s];
+      const domain::SegmentRange one{static_cast<int>(s), static_cast<int>(s)};
+      if (st.status == domain::SeatStatus::kHeld && st.expires_at_ms > now && !st.hold_id.empty()) {
+        facts.push_back(SeatChange{seat, one, SeatChange::Kind::kHeld, st.hold_id, st.user_id, st.expires_at_ms, ""});
+      } else if (st.status == domain::SeatStatus::kBooked && !st.booking_id.empty()) {
+        facts.push_back(SeatChange{seat, one, SeatChange::Kind::kBooked, st.booking_id, st.user_id, 0, ""});
+      }
     }
     // Only a hold of this very user can be this request's earlier self.
     const bool same_user = c.holder_user_id.empty() || c.holder_user_id == request.user_id;

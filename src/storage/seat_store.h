@@ -62,6 +62,10 @@ struct SeatClaim {
   std::string holder_user_id;
   std::string holder_booking_id;
   int64_t holder_expires_at_ms = 0;
+  // When not applied and the refusal rests on a read of the database made
+  // by this call: the seat's states on every segment as read (else empty:
+  // the refusal rests on the caller's belief).
+  std::vector<domain::SegmentState> read;
 };
 
 struct HoldRecord {

@@ -357,6 +357,7 @@ asio::awaitable<absl::StatusOr<SeatClaim>> CqlSeatStore::HoldSeat(TripRef trip, 
   const int segment_count = std::max(range.last + 1, static_cast<int>(believed.size()));
   SeatRead view(static_cast<size_t>(segment_count));
   for (size_t i = 0; i < believed.size(); ++i) view[i] = believed[i];
+  bool view_is_read = false;  // the view comes from a SERIAL read of this call
   auto ours = [&](const SegmentState& st) { return st.status == SeatStatus::kHeld && st.hold_id == hold_id; };
   for (int attempt = 0; attempt < kSeatWriteAttempts; ++attempt) {
     const int64_t reclaim_now = options_.reclaim_now();
@@ -383,6 +384,7 @@ asio::awaitable<absl::StatusOr<SeatClaim>> CqlSeatStore::HoldSeat(TripRef trip, 
         known.push_back(st.value_or(SegmentState{SeatStatus::kBlocked, "", "", 0, ""}));
       }
       domain::JourneyStatus js = domain::StatusOver(known, range, reclaim_now);
+      if (view_is_read) claim.read = known;
       claim.blocking = js.status;
       claim.holder_expires_at_ms = js.hold_expires_at_ms;
       for (int s = range.first; s <= range.last; ++s) {
@@ -418,6 +420,7 @@ asio::awaitable<absl::StatusOr<SeatClaim>> CqlSeatStore::HoldSeat(TripRef trip, 
       co_return claim;
     }
     view = std::move(write->read);
+    view_is_read = true;
   }
   // Kept losing to concurrent writers: the seat is contended, say taken.
   SeatClaim claim;
