@@ -34,6 +34,37 @@ absl::Status Moving(const std::string& hold_id) {
   return absl::UnavailableError(absl::StrCat("hold ", hold_id, " is changing; retry"));
 }
 
+// A step of `hold`'s row; with `booking_id`, of that booking's row too.
+storage::LedgerStep StepOf(const storage::HoldRecord& hold, const std::string& booking_id = "") {
+  storage::LedgerStep step;
+  step.organization_id = hold.organization_id;
+  step.user_id = hold.user_id;
+  step.hold_id = hold.hold_id;
+  step.booking_id = booking_id;
+  return step;
+}
+
+storage::LedgerStep StepOf(const storage::BookingRecord& booking) {
+  storage::LedgerStep step;
+  step.organization_id = booking.organization_id;
+  step.user_id = booking.user_id;
+  step.hold_id = booking.hold_id;
+  step.booking_id = booking.booking_id;
+  return step;
+}
+
+storage::Intent IntentOf(domain::IntentKind kind, const std::string& organization_id, const std::string& user_id,
+                         const std::string& trip_id, const std::string& hold_id, const std::string& booking_id) {
+  storage::Intent intent;
+  intent.kind = kind;
+  intent.organization_id = organization_id;
+  intent.user_id = user_id;
+  intent.trip_id = trip_id;
+  intent.hold_id = hold_id;
+  intent.booking_id = booking_id;
+  return intent;
+}
+
 }  // namespace
 
 std::string BookingIdFor(const std::string& hold_id) { return absl::StrCat("bk-", hold_id); }
@@ -73,6 +104,17 @@ asio::awaitable<void> Lifecycle::Tell(storage::TripRef trip, std::vector<SeatCha
 
 void Lifecycle::Forget(const storage::IntentKey* intent) {
   if (intent != nullptr) intents_.Done(*intent);
+}
+
+asio::awaitable<absl::StatusOr<storage::LedgerResult>> Lifecycle::Begin(storage::Intent& intent,
+                                                                        const storage::LedgerStep& step) {
+  absl::Status recorded = co_await intents_.Record(intent);
+  if (!recorded.ok()) co_return recorded;
+  absl::StatusOr<storage::LedgerResult> r = co_await store_.Step(step);
+  // Not taken: the record had moved on and there is nothing of ours to
+  // finish. Unknown: the intent stays for the repairer.
+  if (r.ok() && !r->applied) Forget(&intent.key);
+  co_return r;
 }
 
 asio::awaitable<absl::StatusOr<int>> Lifecycle::ReleaseSeats(const storage::TripRef& trip,
@@ -314,24 +356,14 @@ asio::awaitable<absl::StatusOr<ReleaseResult>> Lifecycle::Release(storage::HoldR
     ReleaseResult out;
     switch (domain::ForRelease(hold.state)) {
       case domain::ReleaseStep::kBegin: {
-        storage::Intent intent;
-        intent.kind = domain::IntentKind::kRelease;
-        intent.organization_id = hold.organization_id;
-        intent.user_id = hold.user_id;
-        intent.trip_id = hold.trip_id;
-        intent.hold_id = hold.hold_id;
-        absl::Status recorded = co_await intents_.Record(intent);
-        if (!recorded.ok()) co_return recorded;
-        storage::LedgerStep step;
-        step.organization_id = hold.organization_id;
-        step.user_id = hold.user_id;
-        step.hold_id = hold.hold_id;
+        storage::Intent intent = IntentOf(domain::IntentKind::kRelease, hold.organization_id, hold.user_id,
+                                          hold.trip_id, hold.hold_id, "");
+        storage::LedgerStep step = StepOf(hold);
         step.hold_from = HoldState::kActive;
         step.hold_to = HoldState::kReleasing;
-        absl::StatusOr<storage::LedgerResult> r = co_await store_.Step(step);
+        absl::StatusOr<storage::LedgerResult> r = co_await Begin(intent, step);
         if (!r.ok()) co_return r.status();
         if (!r->applied) {
-          Forget(&intent.key);  // nothing of ours to finish
           if (!r->hold.has_value()) {
             out.kind = ReleaseResult::Kind::kNotFound;
             co_return out;
@@ -369,10 +401,7 @@ asio::awaitable<absl::StatusOr<int>> Lifecycle::FinishRelease(storage::HoldRecor
   const storage::TripRef trip{hold.organization_id, hold.trip_id};
   absl::StatusOr<int> freed = co_await ReleaseSeats(trip, hold.seat_ids, hold.range, hold.hold_id);
   if (!freed.ok()) co_return freed.status();
-  storage::LedgerStep step;
-  step.organization_id = hold.organization_id;
-  step.user_id = hold.user_id;
-  step.hold_id = hold.hold_id;
+  storage::LedgerStep step = StepOf(hold);
   step.hold_from = HoldState::kReleasing;
   step.hold_to = HoldState::kReleased;
   step.end_live = true;
@@ -395,29 +424,18 @@ asio::awaitable<absl::StatusOr<ConfirmResult>> Lifecycle::Confirm(storage::HoldR
     const bool expired = hold.expires_at_ms <= clock_.Now();
     switch (domain::ForConfirm(hold.state, same_order, expired)) {
       case domain::ConfirmStep::kBegin: {
-        storage::Intent intent;
-        intent.kind = domain::IntentKind::kConfirm;
-        intent.organization_id = hold.organization_id;
-        intent.user_id = hold.user_id;
-        intent.trip_id = hold.trip_id;
-        intent.hold_id = hold.hold_id;
-        absl::Status recorded = co_await intents_.Record(intent);
-        if (!recorded.ok()) co_return recorded;
+        storage::Intent intent = IntentOf(domain::IntentKind::kConfirm, hold.organization_id, hold.user_id,
+                                          hold.trip_id, hold.hold_id, "");
         proposed.state = BookingState::kPending;
-        storage::LedgerStep step;
-        step.organization_id = hold.organization_id;
-        step.user_id = hold.user_id;
-        step.hold_id = hold.hold_id;
+        storage::LedgerStep step = StepOf(hold, proposed.booking_id);
         step.hold_from = HoldState::kActive;
         step.hold_to = HoldState::kConfirming;
         step.order_id = proposed.order_id;
-        step.booking_id = proposed.booking_id;
         step.booking_to = BookingState::kPending;
         step.new_booking = proposed;
-        absl::StatusOr<storage::LedgerResult> r = co_await store_.Step(step);
+        absl::StatusOr<storage::LedgerResult> r = co_await Begin(intent, step);
         if (!r.ok()) co_return r.status();
         if (!r->applied) {
-          Forget(&intent.key);
           if (!r->hold.has_value()) {
             out.kind = ConfirmResult::Kind::kNotFound;
             co_return out;
@@ -476,11 +494,7 @@ asio::awaitable<absl::StatusOr<ConfirmResult>> Lifecycle::FinishConfirm(storage:
       (*b ? ok : lost) += 1;
     }
   }
-  storage::LedgerStep step;
-  step.organization_id = hold.organization_id;
-  step.user_id = hold.user_id;
-  step.hold_id = hold.hold_id;
-  step.booking_id = booking_id;
+  storage::LedgerStep step = StepOf(hold, booking_id);
   step.hold_from = HoldState::kConfirming;
   switch (domain::AfterBooking(static_cast<int>(hold.seat_ids.size()), ok, lost, unknown)) {
     case domain::BookingOutcome::kRetry:
@@ -495,8 +509,8 @@ asio::awaitable<absl::StatusOr<ConfirmResult>> Lifecycle::FinishConfirm(storage:
       if (!r->applied && (!r->hold.has_value() || r->hold->state != HoldState::kConfirmed)) {
         co_return Moving(hold.hold_id);
       }
-      std::vector<SeatChange> told = Changes(hold.seat_ids, hold.range, SeatChange::Kind::kBooked, booking_id, hold.user_id, 0,
-                                  hold.hold_id);
+      std::vector<SeatChange> told =
+          Changes(hold.seat_ids, hold.range, SeatChange::Kind::kBooked, booking_id, hold.user_id, 0, hold.hold_id);
       co_await Tell(trip, std::move(told));
       Forget(intent);
       ConfirmResult out;
@@ -534,11 +548,7 @@ asio::awaitable<absl::StatusOr<ConfirmResult>> Lifecycle::FinishAbort(storage::H
   if (!unbooked.ok()) co_return unbooked.status();
   absl::StatusOr<int> released = co_await ReleaseSeats(trip, hold.seat_ids, hold.range, hold.hold_id);
   if (!released.ok()) co_return released.status();
-  storage::LedgerStep step;
-  step.organization_id = hold.organization_id;
-  step.user_id = hold.user_id;
-  step.hold_id = hold.hold_id;
-  step.booking_id = booking_id;
+  storage::LedgerStep step = StepOf(hold, booking_id);
   step.hold_from = HoldState::kAborting;
   step.hold_to = HoldState::kLapsed;
   step.booking_from = BookingState::kPending;
@@ -547,7 +557,8 @@ asio::awaitable<absl::StatusOr<ConfirmResult>> Lifecycle::FinishAbort(storage::H
   absl::StatusOr<storage::LedgerResult> r = co_await store_.Step(step);
   if (!r.ok()) co_return r.status();
   if (!r->applied && (!r->hold.has_value() || r->hold->state != HoldState::kLapsed)) co_return Moving(hold.hold_id);
-  std::vector<SeatChange> told = Changes(hold.seat_ids, hold.range, SeatChange::Kind::kFreed, booking_id, "", 0, hold.hold_id);
+  std::vector<SeatChange> told =
+      Changes(hold.seat_ids, hold.range, SeatChange::Kind::kFreed, booking_id, "", 0, hold.hold_id);
   co_await Tell(trip, std::move(told));
   Forget(intent);
   ConfirmResult out;
@@ -581,26 +592,14 @@ asio::awaitable<absl::StatusOr<CancelResult>> Lifecycle::Cancel(storage::Booking
         continue;
       }
       case domain::CancelStep::kBegin: {
-        storage::Intent intent;
-        intent.kind = domain::IntentKind::kCancel;
-        intent.organization_id = booking.organization_id;
-        intent.user_id = booking.user_id;
-        intent.trip_id = booking.trip_id;
-        intent.hold_id = booking.hold_id;
-        intent.booking_id = booking.booking_id;
-        absl::Status recorded = co_await intents_.Record(intent);
-        if (!recorded.ok()) co_return recorded;
-        storage::LedgerStep step;
-        step.organization_id = booking.organization_id;
-        step.user_id = booking.user_id;
-        step.hold_id = booking.hold_id;
-        step.booking_id = booking.booking_id;
+        storage::Intent intent = IntentOf(domain::IntentKind::kCancel, booking.organization_id, booking.user_id,
+                                          booking.trip_id, booking.hold_id, booking.booking_id);
+        storage::LedgerStep step = StepOf(booking);
         step.booking_from = BookingState::kConfirmed;
         step.booking_to = BookingState::kCancelling;
-        absl::StatusOr<storage::LedgerResult> r = co_await store_.Step(step);
+        absl::StatusOr<storage::LedgerResult> r = co_await Begin(intent, step);
         if (!r.ok()) co_return r.status();
         if (!r->applied) {
-          Forget(&intent.key);
           if (!r->booking.has_value()) co_return absl::InternalError("booking vanished");
           booking = *r->booking;
           continue;
@@ -629,11 +628,7 @@ asio::awaitable<absl::StatusOr<int>> Lifecycle::FinishCancel(storage::BookingRec
   const storage::TripRef trip{booking.organization_id, booking.trip_id};
   absl::StatusOr<int> freed = co_await UnbookSeats(trip, booking.seat_ids, booking.range, booking.booking_id);
   if (!freed.ok()) co_return freed.status();
-  storage::LedgerStep step;
-  step.organization_id = booking.organization_id;
-  step.user_id = booking.user_id;
-  step.hold_id = booking.hold_id;
-  step.booking_id = booking.booking_id;
+  storage::LedgerStep step = StepOf(booking);
   step.booking_from = BookingState::kCancelling;
   step.booking_to = BookingState::kCancelled;
   absl::StatusOr<storage::LedgerResult> r = co_await store_.Step(step);
@@ -641,8 +636,8 @@ asio::awaitable<absl::StatusOr<int>> Lifecycle::FinishCancel(storage::BookingRec
   if (!r->applied && (!r->booking.has_value() || r->booking->state != BookingState::kCancelled)) {
     co_return Moving(booking.hold_id);
   }
-  std::vector<SeatChange> told = Changes(booking.seat_ids, booking.range, SeatChange::Kind::kFreed, booking.booking_id, "", 0,
-                              booking.hold_id);
+  std::vector<SeatChange> told =
+      Changes(booking.seat_ids, booking.range, SeatChange::Kind::kFreed, booking.booking_id, "", 0, booking.hold_id);
   co_await Tell(trip, std::move(told));
   Forget(intent);
   co_return *freed;
@@ -656,7 +651,8 @@ asio::awaitable<absl::Status> Lifecycle::FreeAbandoned(const storage::Intent& in
   if (!freed.ok()) co_return freed.status();
   absl::Status ended = co_await store_.EndLive(intent.organization_id, intent.user_id, intent.hold_id);
   if (!ended.ok()) co_return ended;
-  std::vector<SeatChange> told = Changes(intent.seat_ids, intent.range, SeatChange::Kind::kFreed, intent.hold_id, "", 0, "");
+  std::vector<SeatChange> told =
+      Changes(intent.seat_ids, intent.range, SeatChange::Kind::kFreed, intent.hold_id, "", 0, "");
   co_await Tell(trip, std::move(told));
   co_return absl::OkStatus();
 }

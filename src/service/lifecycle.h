@@ -132,6 +132,10 @@ class Lifecycle {
   asio::awaitable<absl::StatusOr<int>> UnbookSeats(const storage::TripRef& trip, const std::vector<std::string>& seats,
                                                    domain::SegmentRange range, const std::string& booking_id);
   void Forget(const storage::IntentKey* intent);
+  // The first step of a release, confirm or cancel: records `intent` (sets
+  // its key), then takes `step`. A step not taken forgets the intent again.
+  asio::awaitable<absl::StatusOr<storage::LedgerResult>> Begin(storage::Intent& intent,
+                                                               const storage::LedgerStep& step);
   // Announces changes this instance made (no facts, no pre-locks).
   asio::awaitable<void> Tell(storage::TripRef trip, std::vector<domain::SeatChange> changes);
 
