@@ -26,6 +26,15 @@ int64_t EndOfLife(const Lineage& l, int64_t tolerance_ms) {
   return std::max(l.expires_at_ms + tolerance_ms, ops_end);
 }
 
+// The seats an acknowledged refusal of a hold for `reason` refused, when the
+// audit looks at it (else empty).
+std::vector<std::string> RefusedSeats(const Op& op, v1::FailureReason reason, const AuditOptions& options) {
+  if (op.kind != Kind::kHold || op.outcome != Outcome::kRefused || op.reason != reason || op.no_effect) return {};
+  const std::vector<int>& exempt = options.exempt_instances;
+  if (std::find(exempt.begin(), exempt.end(), op.instance) != exempt.end()) return {};
+  return op.failed_seats.empty() ? op.seats : op.failed_seats;
+}
+
 }  // namespace
 
 Occupancy::Occupancy(const TripShape& trip, const std::vector<Op>& ops, const Checker& checker,
@@ -95,16 +104,7 @@ AuditCounts AuditRefusals(const TripShape& trip, const std::vector<Op>& ops, Che
     return false;
   };
   for (const Op& op : ops) {
-    if (op.kind != Kind::kHold || op.outcome != Outcome::kRefused || op.reason != v1::FAILURE_REASON_NOT_AVAILABLE ||
-        op.no_effect) {
-      continue;
-    }
-    if (std::find(options.exempt_instances.begin(), options.exempt_instances.end(), op.instance) !=
-        options.exempt_instances.end()) {
-      continue;
-    }
-    const std::vector<std::string>& refused = op.failed_seats.empty() ? op.seats : op.failed_seats;
-    for (const std::string& seat : refused) {
+    for (const std::string& seat : RefusedSeats(op, v1::FAILURE_REASON_NOT_AVAILABLE, options)) {
       ++counts.refusals_audited;
       bool wrong = true;
       int64_t freed = 0, bound = 0;
@@ -131,16 +131,7 @@ AuditCounts AuditContention(const TripShape& trip, const std::vector<Op>& ops, C
   (void)trip;
   AuditCounts counts;
   for (const Op& op : ops) {
-    if (op.kind != Kind::kHold || op.outcome != Outcome::kRefused || op.reason != v1::FAILURE_REASON_CONTENTION ||
-        op.no_effect) {
-      continue;
-    }
-    if (std::find(options.exempt_instances.begin(), options.exempt_instances.end(), op.instance) !=
-        options.exempt_instances.end()) {
-      continue;
-    }
-    const std::vector<std::string>& refused = op.failed_seats.empty() ? op.seats : op.failed_seats;
-    for (const std::string& seat : refused) {
+    for (const std::string& seat : RefusedSeats(op, v1::FAILURE_REASON_CONTENTION, options)) {
       ++counts.contention_audited;
       const Lineage* owner = nullptr;
       for (const auto& [id, l] : checker.lineages()) {

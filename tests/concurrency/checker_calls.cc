@@ -63,19 +63,7 @@ Op Calls::Hold(int instance, const std::string& user, const std::vector<std::str
   grpc::ClientContext ctx;
   v1::HoldSeatsResponse resp;
   grpc::Status st = cluster_.stub(instance).HoldSeats(WithDeadline(&ctx), req, &resp);
-  if (st.ok()) {
-    if (resp.success()) {
-      op.outcome = Outcome::kSuccess;
-      op.hold_id = resp.hold_id();
-      op.expires_at_ms = resp.expires_at() * 1000;
-      std::set<std::string> got(resp.held_seat_ids().begin(), resp.held_seat_ids().end());
-      if (got != std::set<std::string>(seats.begin(), seats.end())) op.note += " HELD-SEATS-MISMATCH";
-    } else {
-      op.outcome = Outcome::kRefused;
-      op.reason = resp.reason();
-      op.failed_seats.assign(resp.failed_seat_ids().begin(), resp.failed_seat_ids().end());
-    }
-  }
+  op.TakeHoldAnswer(st, resp);
   Op out;
   Finish(std::move(op), st, &out);
   return out;

@@ -1,6 +1,7 @@
 #include "checker_log.h"
 
 #include <chrono>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -58,6 +59,21 @@ bool MayStillRun(grpc::StatusCode c) {
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+void Op::TakeHoldAnswer(const grpc::Status& st, const v1::HoldSeatsResponse& resp) {
+  if (!st.ok()) return;
+  if (resp.success()) {
+    outcome = Outcome::kSuccess;
+    hold_id = resp.hold_id();
+    expires_at_ms = resp.expires_at() * 1000;
+    std::set<std::string> got(resp.held_seat_ids().begin(), resp.held_seat_ids().end());
+    if (got != std::set<std::string>(seats.begin(), seats.end())) note += " HELD-SEATS-MISMATCH";
+  } else {
+    outcome = Outcome::kRefused;
+    reason = resp.reason();
+    failed_seats.assign(resp.failed_seat_ids().begin(), resp.failed_seat_ids().end());
+  }
 }
 
 std::string Op::Describe() const {

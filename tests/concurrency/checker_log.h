@@ -13,6 +13,7 @@
 #pragma once
 
 #include <grpcpp/support/status_code_enum.h>
+#include <grpcpp/support/status.h>
 
 #include <cstdint>
 #include <string>
@@ -73,6 +74,11 @@ struct Op {
   int released_count = 0;
   bool no_effect = false;  // sent to the killed instance after it died: provably did nothing
   std::string note;        // what the client meant (e.g. "after expiry")
+
+  // Records what an answered HoldSeats said (success with its hold, or a
+  // refusal with its reason and seats); notes when the seats held are not
+  // the seats asked for. For an `st` that is not OK it does nothing.
+  void TakeHoldAnswer(const grpc::Status& st, const v1::HoldSeatsResponse& resp);
 
   // One line: seq, kind, client, instance, user, hold, seats, journey (hold),
   // times, outcome, expiry, note. Does not show failed_seats.

@@ -209,19 +209,7 @@ class Client {
       v1::HoldSeatsResponse resp;
       grpc::Status st = Call(instance, &v1::InventoryService::Stub::HoldSeats, req, &resp);
       Finish(op, st);
-      if (st.ok()) {
-        if (resp.success()) {
-          op.outcome = Outcome::kSuccess;
-          op.hold_id = resp.hold_id();
-          op.expires_at_ms = resp.expires_at() * 1000;
-          std::set<std::string> got(resp.held_seat_ids().begin(), resp.held_seat_ids().end());
-          if (got != std::set<std::string>(seats.begin(), seats.end())) op.note += " HELD-SEATS-MISMATCH";
-        } else {
-          op.outcome = Outcome::kRefused;
-          op.reason = resp.reason();
-          op.failed_seats.assign(resp.failed_seat_ids().begin(), resp.failed_seat_ids().end());
-        }
-      }
+      op.TakeHoldAnswer(st, resp);
       ops_.push_back(op);
       if (op.outcome == Outcome::kSuccess) held = op;
       if (op.outcome != Outcome::kUnknown) break;
