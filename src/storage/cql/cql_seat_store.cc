@@ -86,6 +86,8 @@ std::string_view DbTableName(DbTable table) {
       return "intents";
     case DbTable::kSystem:
       return "system";
+    case DbTable::kRepairProgress:
+      return "repair_progress";
   }
   return "unknown";
 }

@@ -85,9 +85,10 @@ enum class DbTable : uint8_t {
   kUserLedger = 3,
   kWaitlist = 4,
   kIntents = 5,
-  kSystem = 6
+  kSystem = 6,
+  kRepairProgress = 7
 };
-inline constexpr int kDbTableCount = 7;
+inline constexpr int kDbTableCount = 8;
 
 std::string_view DbOpName(DbOp op);           // "read", "serial_read", "write", "lwt"
 std::string_view DbTableName(DbTable table);  // the table's name

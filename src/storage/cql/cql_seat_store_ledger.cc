@@ -94,7 +94,8 @@ asio::awaitable<absl::StatusOr<std::vector<Intent>>> CqlSeatStore::IntentsIn(int
 
 asio::awaitable<absl::StatusOr<std::optional<int64_t>>> CqlSeatStore::RepairedBefore() {
   std::vector<cql::Value> none;
-  absl::StatusOr<cql::Result> r = co_await Run(st_->select_progress, std::move(none), DbOp::kRead, DbTable::kIntents);
+  absl::StatusOr<cql::Result> r =
+      co_await Run(st_->select_progress, std::move(none), DbOp::kRead, DbTable::kRepairProgress);
   if (!r.ok()) co_return r.status();
   if (r->row_count() == 0 || r->row(0).IsNull("repaired_before")) co_return std::optional<int64_t>();
   absl::StatusOr<int64_t> v = r->row(0).GetBigint("repaired_before");
@@ -104,7 +105,8 @@ asio::awaitable<absl::StatusOr<std::optional<int64_t>>> CqlSeatStore::RepairedBe
 
 asio::awaitable<absl::Status> CqlSeatStore::SetRepairedBefore(int64_t window) {
   std::vector<cql::Value> values = {window, Ms(Now())};
-  absl::StatusOr<cql::Result> r = co_await Run(st_->update_progress, std::move(values), DbOp::kWrite, DbTable::kIntents);
+  absl::StatusOr<cql::Result> r =
+      co_await Run(st_->update_progress, std::move(values), DbOp::kWrite, DbTable::kRepairProgress);
   co_return r.status();
 }
 
