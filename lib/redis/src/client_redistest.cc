@@ -26,6 +26,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "common/test_coro.h"
 #include "redis/script.h"
 #include "testing/redis_server.h"
 
@@ -34,30 +35,9 @@ namespace {
 
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
+using inventory::testing::Millis;
+using inventory::testing::Sleep;
 using testing::RedisServer;
-
-// gtest's ASSERT_* `return`, which a coroutine cannot; these `co_return`.
-#define CO_ASSERT_TRUE(cond)                        \
-  if (!(cond)) {                                    \
-    ADD_FAILURE() << "CO_ASSERT_TRUE(" #cond ")";   \
-    co_return;                                      \
-  }
-#define CO_ASSERT_OK(status_or)                                   \
-  if (!(status_or).ok()) {                                        \
-    ADD_FAILURE() << #status_or << ": " << (status_or).status();  \
-    co_return;                                                    \
-  }
-
-asio::awaitable<void> Sleep(milliseconds d) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, d);
-  asio::error_code ec;
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-}
-
-long Millis(Clock::duration d) {
-  return static_cast<long>(
-      std::chrono::duration_cast<milliseconds>(d).count());
-}
 
 std::string ToString(const absl::StatusOr<Reply>& r) {
   return r.ok() ? r->DebugString() : r.status().ToString();

@@ -32,6 +32,7 @@
 #include "cache/edge_keys.h"
 #include "cache/redis/redis_edge_guard.h"
 #include "redis/client.h"
+#include "common/test_coro.h"
 #include "testing/redis_server.h"
 
 namespace inventory::cache {
@@ -42,27 +43,9 @@ using std::chrono::milliseconds;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using Clock = std::chrono::steady_clock;
+using inventory::testing::Millis;
+using inventory::testing::Sleep;
 using redis::testing::RedisServer;
-
-// gtest's ASSERT_* `return`, which a coroutine cannot; these `co_return`.
-#define CO_ASSERT_TRUE(cond)                      \
-  if (!(cond)) {                                  \
-    ADD_FAILURE() << "CO_ASSERT_TRUE(" #cond ")"; \
-    co_return;                                    \
-  }
-#define CO_ASSERT_OK(status_or)                                  \
-  if (!(status_or).ok()) {                                       \
-    ADD_FAILURE() << #status_or << ": " << (status_or).status(); \
-    co_return;                                                   \
-  }
-
-asio::awaitable<void> Sleep(milliseconds d) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, d);
-  asio::error_code ec;
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-}
-
-long Millis(Clock::duration d) { return static_cast<long>(std::chrono::duration_cast<milliseconds>(d).count()); }
 
 double FractionalMillis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
