@@ -28,6 +28,9 @@ using rows::Str;
 constexpr int kSeatWriteAttempts = 4;
 // IN lists of partition keys per snapshot read.
 constexpr size_t kSnapshotChunk = 100;
+// Writes of one seat letting go of its owner's segments: a refusal retargets
+// the segments still the owner's, an unknown outcome is tried again.
+constexpr int kLetGoAttempts = 3;
 
 int64_t SystemNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -43,15 +46,6 @@ bool EverySegment(const std::vector<std::optional<SegmentState>>& read, SegmentR
     if (!st.has_value() || !pred(*st)) return false;
   }
   return true;
-}
-
-template <typename Pred>
-bool AnySegment(const std::vector<std::optional<SegmentState>>& read, SegmentRange range, Pred pred) {
-  for (int s = range.first; s <= range.last && static_cast<size_t>(s) < read.size(); ++s) {
-    const std::optional<SegmentState>& st = read[static_cast<size_t>(s)];
-    if (st.has_value() && pred(*st)) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -430,22 +424,42 @@ asio::awaitable<absl::StatusOr<SeatClaim>> CqlSeatStore::HoldSeat(TripRef trip, 
   co_return claim;
 }
 
-asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::ReleaseSeat(TripRef trip, std::string seat_id,
-                                                                SegmentRange range, std::string hold_id) {
-  auto held = [&](const SegmentState& st) { return st.status == SeatStatus::kHeld && st.hold_id == hold_id; };
-  for (int attempt = 0; attempt < 2; ++attempt) {
+asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::LetGo(const TripRef& trip, const std::string& seat_id,
+                                                          SegmentRange range, const cql::PreparedStatement& statement,
+                                                          std::function<std::vector<cql::Value>(int, int64_t)> row,
+                                                          std::function<bool(const SegmentState&)> ours,
+                                                          const char* what) {
+  std::vector<int> segments;
+  for (int s = range.first; s <= range.last; ++s) segments.push_back(s);
+  bool maybe_freed = false;
+  for (int attempt = 0; attempt < kLetGoAttempts; ++attempt) {
     const int64_t now = Now();
-    std::function<std::vector<cql::Value>(int)> row = [&](int s) {
-      return std::vector<cql::Value>{Ms(now), trip.organization_id, trip.trip_id, seat_id, s, hold_id};
-    };
-    absl::StatusOr<SeatWrite> write = co_await WriteSeatRange(trip, seat_id, range, st_->release, row);
+    cql::Batch batch(cql::BatchType::kUnlogged);
+    for (int s : segments) batch.Add(statement, row(s, now));
+    absl::StatusOr<SeatWrite> write = co_await WriteSeat(trip, seat_id, range.last + 1, batch);
     if (!write.ok()) co_return write.status();
     if (write->outcome == WriteOutcome::kApplied) co_return true;
-    // Not held by it any more: freed by this call only if our write's fate was unknown.
-    if (!AnySegment(write->read, range, held)) co_return write->outcome == WriteOutcome::kUnknown;
-    // Still held: the write did not get through; again.
+    maybe_freed = maybe_freed || write->outcome == WriteOutcome::kUnknown;
+    // Again, on the segments still the owner's: others may hold the rest
+    // (a reclaimed part of an expired hold), or our write may not have
+    // got through.
+    segments.clear();
+    for (int s = range.first; s <= range.last && static_cast<size_t>(s) < write->read.size(); ++s) {
+      const std::optional<SegmentState>& st = write->read[static_cast<size_t>(s)];
+      if (st.has_value() && ours(*st)) segments.push_back(s);
+    }
+    if (segments.empty()) co_return maybe_freed;
   }
-  co_return absl::UnavailableError(absl::StrCat("seat ", seat_id, ": release not settled"));
+  co_return absl::UnavailableError(absl::StrCat("seat ", seat_id, ": ", what, " not settled"));
+}
+
+asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::ReleaseSeat(TripRef trip, std::string seat_id,
+                                                                SegmentRange range, std::string hold_id) {
+  auto row = [&](int s, int64_t now) {
+    return std::vector<cql::Value>{Ms(now), trip.organization_id, trip.trip_id, seat_id, s, hold_id};
+  };
+  auto held = [&](const SegmentState& st) { return st.status == SeatStatus::kHeld && st.hold_id == hold_id; };
+  co_return co_await LetGo(trip, seat_id, range, st_->release, row, held, "release");
 }
 
 asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::BookSeat(TripRef trip, std::string seat_id, SegmentRange range,
@@ -468,18 +482,11 @@ asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::BookSeat(TripRef trip, std::
 
 asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::UnbookSeat(TripRef trip, std::string seat_id,
                                                                SegmentRange range, std::string booking_id) {
+  auto row = [&](int s, int64_t now) {
+    return std::vector<cql::Value>{Ms(now), trip.organization_id, trip.trip_id, seat_id, s, booking_id};
+  };
   auto booked = [&](const SegmentState& st) { return st.status == SeatStatus::kBooked && st.booking_id == booking_id; };
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    const int64_t now = Now();
-    std::function<std::vector<cql::Value>(int)> row = [&](int s) {
-      return std::vector<cql::Value>{Ms(now), trip.organization_id, trip.trip_id, seat_id, s, booking_id};
-    };
-    absl::StatusOr<SeatWrite> write = co_await WriteSeatRange(trip, seat_id, range, st_->unbook, row);
-    if (!write.ok()) co_return write.status();
-    if (write->outcome == WriteOutcome::kApplied) co_return true;
-    if (!AnySegment(write->read, range, booked)) co_return write->outcome == WriteOutcome::kUnknown;
-  }
-  co_return absl::UnavailableError(absl::StrCat("seat ", seat_id, ": unbooking not settled"));
+  co_return co_await LetGo(trip, seat_id, range, st_->unbook, row, booked, "unbooking");
 }
 
 asio::awaitable<absl::StatusOr<bool>> CqlSeatStore::SetBlocked(TripRef trip, std::string seat_id, int segment_count,

@@ -189,6 +189,16 @@ class CqlSeatStore final : public SeatStore {
                                                             domain::SegmentRange range,
                                                             const cql::PreparedStatement& statement,
                                                             std::function<std::vector<cql::Value>(int)> row);
+  // Frees the segments of `range` that `ours` says are still the owner's, by
+  // `statement` (conditioned on the owner) bound by `row(segment, now)`. The
+  // first write names every segment; after a refusal only those the SERIAL
+  // read shows still the owner's. True if this call freed any; an error
+  // (`what` not settled) if the owner still has some after every attempt.
+  asio::awaitable<absl::StatusOr<bool>> LetGo(const TripRef& trip, const std::string& seat_id,
+                                              domain::SegmentRange range, const cql::PreparedStatement& statement,
+                                              std::function<std::vector<cql::Value>(int, int64_t)> row,
+                                              std::function<bool(const domain::SegmentState&)> ours,
+                                              const char* what);
   asio::awaitable<absl::StatusOr<int>> Position(const WaitlistEntry& entry);
   IntentKey KeyFor(const Intent& intent) const;
   std::vector<cql::Value> IntentValues(const Intent& intent) const;

@@ -215,6 +215,24 @@ TEST_F(CqlSeatStoreTest, AnExpiredHoldIsReclaimedOnlyAfterTheGraceAndNeverWhileR
   EXPECT_FALSE(*blocked);
 }
 
+// An expired hold whose middle segment another hold reclaimed: its release
+// frees the segments it still holds and settles (no endless retry).
+TEST_F(CqlSeatStoreTest, AReleaseFreesWhatItStillHoldsWhenAnotherTookPartOfItsJourney) {
+  ASSERT_TRUE(Hold("s1", {0, 2}, "lapsed", NowMs() - 5000)->applied);
+  ASSERT_TRUE(Hold("s1", {1, 1}, "middle", NowMs() + 60000)->applied);  // reclaims B->C only
+  auto released = Run([&] { return store_->ReleaseSeat(ref_, "s1", {0, 2}, "lapsed"); });
+  ASSERT_TRUE(released.ok()) << released.status();
+  EXPECT_TRUE(*released);
+  std::vector<domain::SegmentState> seat = Seat("s1");
+  EXPECT_EQ(seat[0].status, SeatStatus::kAvailable);
+  EXPECT_EQ(seat[1].status, SeatStatus::kHeld);
+  EXPECT_EQ(seat[1].hold_id, "middle");
+  EXPECT_EQ(seat[2].status, SeatStatus::kAvailable);
+  auto again = Run([&] { return store_->ReleaseSeat(ref_, "s1", {0, 2}, "lapsed"); });
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(*again);  // nothing of it left
+}
+
 TEST_F(CqlSeatStoreTest, OnlyTheOwnerReleasesAndBookingNeedsTheHold) {
   ASSERT_TRUE(Hold("s1", {0, 1}, "mine", NowMs() + 60000)->applied);
   auto wrong = Run([&] { return store_->ReleaseSeat(ref_, "s1", {0, 1}, "not-mine"); });
