@@ -1,19 +1,13 @@
 #include "checker_cluster.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/test_env.h"
@@ -25,109 +19,9 @@
 #error "INVENTORYD_PATH (the inventoryd binary of this tree) must be defined"
 #endif
 
-extern char** environ;
-
 namespace inventory::checker {
 
 using namespace std::chrono_literals;
-
-// A child process like testing::ChildProcess (output to a log file,
-// signalled, waited for with a deadline, SIGKILLed on destruction if still
-// running), started with a modified environment. Everything the child needs
-// is built before fork(): between fork and exec it only makes
-// async-signal-safe calls.
-class InstanceProcess {
- public:
-  InstanceProcess() = default;
-  InstanceProcess(const InstanceProcess&) = delete;
-  InstanceProcess& operator=(const InstanceProcess&) = delete;
-  ~InstanceProcess() {
-    if (running()) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-
-  // Starts `path` with `args` and the test's environment, where `env`
-  // replaces or adds variables; stdout and stderr go to `log_path`
-  // (truncated). False if fork failed; a failed exec exits with 127.
-  bool Start(const std::string& path, const std::vector<std::string>& args,
-             const std::vector<std::pair<std::string, std::string>>& env, const std::string& log_path) {
-    log_path_ = log_path;
-    std::vector<std::string> env_strings;
-    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-      const std::string entry(*e);
-      const std::string name = entry.substr(0, entry.find('='));
-      const bool replaced =
-          std::any_of(env.begin(), env.end(), [&name](const auto& kv) { return kv.first == name; });
-      if (!replaced) env_strings.push_back(entry);
-    }
-    for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(path.c_str()));
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (std::string& e : env_strings) envp.push_back(e.data());
-    envp.push_back(nullptr);
-
-    pid_ = ::fork();
-    if (pid_ < 0) return false;
-    if (pid_ == 0) {
-      const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        ::close(fd);
-      }
-      sigset_t none;
-      sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      ::execve(path.c_str(), argv.data(), envp.data());
-      ::_exit(127);
-    }
-    exited_ = false;
-    return true;
-  }
-
-  bool running() const { return pid_ > 0 && !exited_; }
-  pid_t pid() const { return pid_; }
-  void Signal(int sig) const {
-    if (running()) ::kill(pid_, sig);
-  }
-
-  // Waits up to `timeout` for the child to end. Returns its wait status, or
-  // nullopt if it is still running.
-  std::optional<int> Wait(std::chrono::milliseconds timeout) {
-    if (exited_) return status_;
-    if (pid_ <= 0) return std::nullopt;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        status_ = status;
-        return status;
-      }
-      if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-      std::this_thread::sleep_for(20ms);
-    }
-  }
-
-  std::string Log() const {
-    std::ifstream in(log_path_);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
- private:
-  pid_t pid_ = -1;
-  bool exited_ = false;
-  int status_ = 0;
-  std::string log_path_;
-};
 
 std::string Cluster::InventorydPath() {
   const char* override_path = std::getenv("INVENTORY_CHECKER_INVENTORYD");
@@ -136,15 +30,6 @@ std::string Cluster::InventorydPath() {
 }
 
 Cluster::Cluster(ClusterOptions options) : options_(std::move(options)) {}
-
-Cluster::~Cluster() {
-  for (Instance& instance : instances_) {
-    if (instance.process != nullptr && instance.process->running()) {
-      instance.process->Signal(SIGKILL);
-      instance.process->Wait(10s);
-    }
-  }
-}
 
 absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) {
   if (options.instances.empty()) return absl::InvalidArgumentError("a cluster needs at least one instance");
@@ -217,8 +102,8 @@ absl::Status Cluster::Spawn(int i) {
                                    "127.0.0.1"};
   args.insert(args.end(), options_.common_args.begin(), options_.common_args.end());
   args.insert(args.end(), instance.options.args.begin(), instance.options.args.end());
-  instance.process = std::make_unique<InstanceProcess>();
-  if (!instance.process->Start(InventorydPath(), args, instance.options.env, instance.log_path)) {
+  instance.process = std::make_unique<testing::ChildProcess>();
+  if (!instance.process->Start(InventorydPath(), args, instance.log_path, instance.options.env)) {
     return absl::InternalError(absl::StrCat("could not fork instance ", i, ": ", std::strerror(errno)));
   }
   return absl::OkStatus();
@@ -251,18 +136,9 @@ std::optional<int> Cluster::Stop(int i, std::chrono::milliseconds grace) {
 }
 
 bool Cluster::WaitServing(int i, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left <= 0ms) return false;
-    // In slices, so that an instance that exited is noticed within a second
-    // (testing::WaitForHealth only watches a testing::ChildProcess).
-    if (testing::WaitForHealth(target(i), std::min<std::chrono::milliseconds>(left, 1s)) ==
-        grpc::health::v1::HealthCheckResponse::SERVING) {
-      return true;
-    }
-    if (at(i).process == nullptr || at(i).process->Wait(0ms).has_value()) return false;
-  }
+  if (at(i).process == nullptr) return false;
+  return testing::WaitForHealth(target(i), timeout, at(i).process.get()) ==
+         grpc::health::v1::HealthCheckResponse::SERVING;
 }
 
 std::optional<testing::HttpAnswer> Cluster::HttpGet(int i, const std::string& path) const {

@@ -38,6 +38,7 @@
 #include "absl/status/statusor.h"
 #include "checker_db.h"
 #include "common/test_http.h"
+#include "common/test_process.h"
 #include "inventory/v1/inventory.grpc.pb.h"
 #include "testing/redis_server.h"
 
@@ -69,8 +70,6 @@ struct ClusterOptions {
   redis::testing::RedisServer::Options redis;
 };
 
-class InstanceProcess;
-
 class Cluster {
  public:
   // The inventoryd binary the instances run (see above).
@@ -85,7 +84,6 @@ class Cluster {
   // (UNAVAILABLE, with the instance's log).
   static absl::StatusOr<std::unique_ptr<Cluster>> Start(ClusterOptions options);
 
-  ~Cluster();
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
@@ -136,7 +134,7 @@ class Cluster {
     InstanceOptions options;
     int grpc_port = 0, http_port = 0;
     std::string target, log_path;
-    std::unique_ptr<InstanceProcess> process;
+    std::unique_ptr<testing::ChildProcess> process;  // SIGKILLed and reaped on destruction
     std::shared_ptr<grpc::Channel> channel;
     std::unique_ptr<v1::InventoryService::Stub> stub;
   };
@@ -148,7 +146,7 @@ class Cluster {
 
   ClusterOptions options_;
   std::unique_ptr<redis::testing::RedisServer> redis_;
-  std::vector<Instance> instances_;
+  std::vector<Instance> instances_;  // after redis_: the instances go first
 };
 
 }  // namespace inventory::checker

@@ -10,12 +10,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace inventory::testing {
@@ -33,10 +35,33 @@ class ChildProcess {
     }
   }
 
-  // Starts `path` with `args`; stdout and stderr go to `log_path`.
-  // Returns false if fork failed.
-  bool Start(const std::string& path, const std::vector<std::string>& args, const std::string& log_path) {
+  // Starts `path` with `args`; stdout and stderr go to `log_path`
+  // (truncated). The child inherits the test's environment, where `env`
+  // replaces or adds variables. Returns false if fork failed; a failed exec
+  // exits with 127. Everything the child needs is built before fork():
+  // between fork and exec it only makes async-signal-safe calls.
+  bool Start(const std::string& path, const std::vector<std::string>& args, const std::string& log_path,
+             const std::vector<std::pair<std::string, std::string>>& env = {}) {
     log_path_ = log_path;
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(path.c_str()));
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    std::vector<std::string> env_strings;
+    std::vector<char*> envp;
+    if (!env.empty()) {
+      for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        const std::string entry(*e);
+        const std::string name = entry.substr(0, entry.find('='));
+        const bool replaced =
+            std::any_of(env.begin(), env.end(), [&name](const auto& kv) { return kv.first == name; });
+        if (!replaced) env_strings.push_back(entry);
+      }
+      for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
+      for (std::string& e : env_strings) envp.push_back(e.data());
+      envp.push_back(nullptr);
+    }
+
     pid_ = ::fork();
     if (pid_ < 0) return false;
     if (pid_ == 0) {
@@ -49,11 +74,11 @@ class ChildProcess {
       sigset_t none;
       sigemptyset(&none);
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(path.c_str()));
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(path.c_str(), argv.data());
+      if (envp.empty()) {
+        ::execv(path.c_str(), argv.data());
+      } else {
+        ::execve(path.c_str(), argv.data(), envp.data());
+      }
       ::_exit(127);
     }
     exited_ = false;
@@ -67,9 +92,11 @@ class ChildProcess {
   }
 
   // Waits up to `timeout` for the child to end. Returns its wait status
-  // (use WIFEXITED/WEXITSTATUS), or nullopt if it is still running.
+  // (use WIFEXITED/WEXITSTATUS), or nullopt if it is still running (or was
+  // never started).
   std::optional<int> Wait(std::chrono::milliseconds timeout) {
     if (exited_) return status_;
+    if (pid_ <= 0) return std::nullopt;  // never started: waitpid(-1) would reap any child
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
       int status = 0;
