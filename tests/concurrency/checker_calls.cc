@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
 
 #include "absl/strings/str_cat.h"
 
@@ -17,29 +16,18 @@ grpc::ClientContext* WithDeadline(grpc::ClientContext* ctx) {
 }  // namespace
 
 Op Calls::Begin(Kind kind, int instance, const std::string& user) {
-  Op op;
+  uint64_t seq = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    op.seq = ++seq_;
+    seq = ++seq_;
   }
-  op.client = -1;
-  op.instance = instance;
-  op.kind = kind;
-  op.user = user;
-  op.start_ms = NowMs();
-  return op;
+  return Op::Begin(seq, -1, instance, kind, user);
 }
 
-void Calls::Finish(Op op, const grpc::Status& st, Op* out) {
-  op.end_ms = NowMs();
-  op.code = st.error_code();
-  if (!st.ok()) {
-    op.message = st.error_message().substr(0, 120);
-    op.outcome = UnknownCode(st.error_code()) ? Outcome::kUnknown : Outcome::kRejected;
-  }
-  *out = op;
+Op Calls::Log(Op op) {
   std::lock_guard<std::mutex> lock(mu_);
-  ops_.push_back(std::move(op));
+  ops_.push_back(op);
+  return op;
 }
 
 Op Calls::Hold(int instance, const std::string& user, const std::vector<std::string>& seats, int first, int last,
@@ -63,10 +51,9 @@ Op Calls::Hold(int instance, const std::string& user, const std::vector<std::str
   grpc::ClientContext ctx;
   v1::HoldSeatsResponse resp;
   grpc::Status st = cluster_.stub(instance).HoldSeats(WithDeadline(&ctx), req, &resp);
+  op.Finish(st);
   op.TakeHoldAnswer(st, resp);
-  Op out;
-  Finish(std::move(op), st, &out);
-  return out;
+  return Log(std::move(op));
 }
 
 Op Calls::Confirm(int instance, const std::string& user, const std::string& hold_id,
@@ -89,18 +76,9 @@ Op Calls::Confirm(int instance, const std::string& user, const std::string& hold
   grpc::ClientContext ctx;
   v1::ConfirmBookingResponse resp;
   grpc::Status st = cluster_.stub(instance).ConfirmBooking(WithDeadline(&ctx), req, &resp);
-  if (st.ok()) {
-    if (resp.success()) {
-      op.outcome = Outcome::kSuccess;
-      op.booking_id = resp.booking_id();
-    } else {
-      op.outcome = Outcome::kRefused;
-      op.reason = resp.reason();
-    }
-  }
-  Op out;
-  Finish(std::move(op), st, &out);
-  return out;
+  op.Finish(st);
+  op.TakeConfirmAnswer(st, resp);
+  return Log(std::move(op));
 }
 
 Op Calls::Release(int instance, const std::string& user, const std::string& hold_id,
@@ -116,14 +94,9 @@ Op Calls::Release(int instance, const std::string& user, const std::string& hold
   grpc::ClientContext ctx;
   v1::ReleaseSeatsResponse resp;
   grpc::Status st = cluster_.stub(instance).ReleaseSeats(WithDeadline(&ctx), req, &resp);
-  if (st.ok()) {
-    op.outcome = resp.success() ? Outcome::kSuccess : Outcome::kRefused;
-    op.reason = resp.reason();
-    op.released_count = resp.released_count();
-  }
-  Op out;
-  Finish(std::move(op), st, &out);
-  return out;
+  op.Finish(st);
+  op.TakeReleaseAnswer(st, resp);
+  return Log(std::move(op));
 }
 
 Op Calls::Cancel(int instance, const std::string& user, const std::string& hold_id, const std::string& booking_id,
@@ -140,14 +113,9 @@ Op Calls::Cancel(int instance, const std::string& user, const std::string& hold_
   grpc::ClientContext ctx;
   v1::CancelBookingResponse resp;
   grpc::Status st = cluster_.stub(instance).CancelBooking(WithDeadline(&ctx), req, &resp);
-  if (st.ok()) {
-    op.outcome = resp.success() ? Outcome::kSuccess : Outcome::kRefused;
-    op.reason = resp.failure();
-    op.released_count = resp.released_count();
-  }
-  Op out;
-  Finish(std::move(op), st, &out);
-  return out;
+  op.Finish(st);
+  op.TakeCancelAnswer(st, resp);
+  return Log(std::move(op));
 }
 
 std::vector<Op> Calls::ops() const {

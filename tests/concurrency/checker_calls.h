@@ -39,8 +39,10 @@ class Calls {
   const TripShape& trip() const { return trip_; }
 
  private:
+  // A numbered Op begun now; Log appends a finished one to the log and
+  // returns it.
   Op Begin(Kind kind, int instance, const std::string& user);
-  void Finish(Op op, const grpc::Status& status, Op* out);
+  Op Log(Op op);
 
   Cluster& cluster_;
   const TripShape trip_;

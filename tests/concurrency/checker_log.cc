@@ -61,6 +61,26 @@ int64_t NowMs() {
       .count();
 }
 
+Op Op::Begin(uint64_t seq, int client, int instance, Kind kind, const std::string& user) {
+  Op op;
+  op.seq = seq;
+  op.client = client;
+  op.instance = instance;
+  op.kind = kind;
+  op.user = user;
+  op.start_ms = NowMs();
+  return op;
+}
+
+void Op::Finish(const grpc::Status& st) {
+  end_ms = NowMs();
+  code = st.error_code();
+  if (!st.ok()) {
+    message = st.error_message().substr(0, 120);
+    outcome = UnknownCode(st.error_code()) ? Outcome::kUnknown : Outcome::kRejected;
+  }
+}
+
 void Op::TakeHoldAnswer(const grpc::Status& st, const v1::HoldSeatsResponse& resp) {
   if (!st.ok()) return;
   if (resp.success()) {
@@ -74,6 +94,34 @@ void Op::TakeHoldAnswer(const grpc::Status& st, const v1::HoldSeatsResponse& res
     reason = resp.reason();
     failed_seats.assign(resp.failed_seat_ids().begin(), resp.failed_seat_ids().end());
   }
+}
+
+void Op::TakeConfirmAnswer(const grpc::Status& st, const v1::ConfirmBookingResponse& resp) {
+  if (!st.ok()) return;
+  if (resp.success()) {
+    outcome = Outcome::kSuccess;
+    booking_id = resp.booking_id();
+    std::set<std::string> got;
+    for (const v1::ConfirmedSeat& c : resp.confirmed_seats()) got.insert(c.seat_id());
+    if (got != std::set<std::string>(seats.begin(), seats.end())) note += " CONFIRMED-SEATS-MISMATCH";
+  } else {
+    outcome = Outcome::kRefused;
+    reason = resp.reason();
+  }
+}
+
+void Op::TakeReleaseAnswer(const grpc::Status& st, const v1::ReleaseSeatsResponse& resp) {
+  if (!st.ok()) return;
+  outcome = resp.success() ? Outcome::kSuccess : Outcome::kRefused;
+  reason = resp.reason();
+  released_count = resp.released_count();
+}
+
+void Op::TakeCancelAnswer(const grpc::Status& st, const v1::CancelBookingResponse& resp) {
+  if (!st.ok()) return;
+  outcome = resp.success() ? Outcome::kSuccess : Outcome::kRefused;
+  reason = resp.failure();
+  released_count = resp.released_count();
 }
 
 std::string Op::Describe() const {

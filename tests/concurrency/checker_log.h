@@ -75,10 +75,27 @@ struct Op {
   bool no_effect = false;  // sent to the killed instance after it died: provably did nothing
   std::string note;        // what the client meant (e.g. "after expiry")
 
+  // An Op of `kind` numbered `seq` by `client` via `instance` for `user`,
+  // begun now (start_ms).
+  static Op Begin(uint64_t seq, int client, int instance, Kind kind, const std::string& user);
+
+  // Records how the call ended: end_ms and code, and for an error its message
+  // (truncated to 120 characters) and outcome (unknown or rejected, by
+  // UnknownCode).
+  void Finish(const grpc::Status& st);
+
   // Records what an answered HoldSeats said (success with its hold, or a
   // refusal with its reason and seats); notes when the seats held are not
   // the seats asked for. For an `st` that is not OK it does nothing.
   void TakeHoldAnswer(const grpc::Status& st, const v1::HoldSeatsResponse& resp);
+  // The same for ConfirmBooking (success with its booking id, or a refusal
+  // with its reason); notes when the seats confirmed are not the seats asked
+  // for.
+  void TakeConfirmAnswer(const grpc::Status& st, const v1::ConfirmBookingResponse& resp);
+  // The same for ReleaseSeats and CancelBooking: success or refusal, the
+  // reason and the released count.
+  void TakeReleaseAnswer(const grpc::Status& st, const v1::ReleaseSeatsResponse& resp);
+  void TakeCancelAnswer(const grpc::Status& st, const v1::CancelBookingResponse& resp);
 
   // One line: seq, kind, client, instance, user, hold, seats, journey (hold),
   // times, outcome, expiry, note. Does not show failed_seats.

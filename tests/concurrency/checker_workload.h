@@ -126,24 +126,10 @@ class Client {
   void SleepMs(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
   Op Begin(Kind kind, int instance, const std::string& user) {
-    Op op;
-    op.seq = s_.seq.fetch_add(1) + 1;
-    op.client = index_;
-    op.instance = instance;
-    op.kind = kind;
-    op.user = user;
     const int64_t killed = s_.killed_at_ms.load();
-    op.start_ms = NowMs();
+    Op op = Op::Begin(s_.seq.fetch_add(1) + 1, index_, instance, kind, user);
     op.no_effect = instance == o_.killed_instance && killed != 0 && op.start_ms > killed;
     return op;
-  }
-  void Finish(Op& op, const grpc::Status& st) {
-    op.end_ms = NowMs();
-    op.code = st.error_code();
-    if (!st.ok()) {
-      op.message = st.error_message().substr(0, 120);
-      op.outcome = UnknownCode(st.error_code()) ? Outcome::kUnknown : Outcome::kRejected;
-    }
   }
   template <typename Method, typename Req, typename Resp>
   grpc::Status Call(int instance, Method method, const Req& req, Resp* resp) {
@@ -208,7 +194,7 @@ class Client {
       if (attempt > 0) op.note = "retry";
       v1::HoldSeatsResponse resp;
       grpc::Status st = Call(instance, &v1::InventoryService::Stub::HoldSeats, req, &resp);
-      Finish(op, st);
+      op.Finish(st);
       op.TakeHoldAnswer(st, resp);
       ops_.push_back(op);
       if (op.outcome == Outcome::kSuccess) held = op;
@@ -280,19 +266,8 @@ class Client {
       op.note = attempt > 0 ? absl::StrCat(note, " retry") : note;
       v1::ConfirmBookingResponse resp;
       grpc::Status st = Call(instance, &v1::InventoryService::Stub::ConfirmBooking, req, &resp);
-      Finish(op, st);
-      if (st.ok()) {
-        if (resp.success()) {
-          op.outcome = Outcome::kSuccess;
-          op.booking_id = resp.booking_id();
-          std::set<std::string> got;
-          for (const v1::ConfirmedSeat& c : resp.confirmed_seats()) got.insert(c.seat_id());
-          if (got != std::set<std::string>(seats.begin(), seats.end())) op.note += " CONFIRMED-SEATS-MISMATCH";
-        } else {
-          op.outcome = Outcome::kRefused;
-          op.reason = resp.reason();
-        }
-      }
+      op.Finish(st);
+      op.TakeConfirmAnswer(st, resp);
       ops_.push_back(op);
       if (op.outcome == Outcome::kSuccess) return op.booking_id;
       if (op.outcome != Outcome::kUnknown) return std::nullopt;
@@ -316,12 +291,8 @@ class Client {
       op.note = attempt > 0 ? absl::StrCat(note, " retry") : note;
       v1::ReleaseSeatsResponse resp;
       grpc::Status st = Call(instance, &v1::InventoryService::Stub::ReleaseSeats, req, &resp);
-      Finish(op, st);
-      if (st.ok()) {
-        op.outcome = resp.success() ? Outcome::kSuccess : Outcome::kRefused;
-        op.reason = resp.reason();
-        op.released_count = resp.released_count();
-      }
+      op.Finish(st);
+      op.TakeReleaseAnswer(st, resp);
       ops_.push_back(op);
       if (op.outcome != Outcome::kUnknown) return;
       SleepMs(200);
@@ -343,12 +314,8 @@ class Client {
       if (attempt > 0) op.note = "retry";
       v1::CancelBookingResponse resp;
       grpc::Status st = Call(instance, &v1::InventoryService::Stub::CancelBooking, req, &resp);
-      Finish(op, st);
-      if (st.ok()) {
-        op.outcome = resp.success() ? Outcome::kSuccess : Outcome::kRefused;
-        op.reason = resp.failure();
-        op.released_count = resp.released_count();
-      }
+      op.Finish(st);
+      op.TakeCancelAnswer(st, resp);
       ops_.push_back(op);
       if (op.outcome != Outcome::kUnknown) return;
       SleepMs(200);
