@@ -117,11 +117,25 @@ asio::awaitable<absl::StatusOr<storage::LedgerResult>> Lifecycle::Begin(storage:
   co_return r;
 }
 
-asio::awaitable<absl::StatusOr<int>> Lifecycle::ReleaseSeats(const storage::TripRef& trip,
-                                                             const std::vector<std::string>& seats,
-                                                             SegmentRange range, const std::string& hold_id) {
+asio::awaitable<absl::Status> Lifecycle::GiveBack(const storage::TripRef& trip, const std::vector<std::string>& seats,
+                                                   const storage::Intent& intent) {
+  absl::StatusOr<int> freed = co_await ReleaseSeats(trip, seats, intent.range, intent.hold_id);
+  absl::Status ended = freed.status();
+  if (ended.ok()) ended = co_await store_.EndLive(trip.organization_id, intent.user_id, intent.hold_id);
+  if (ended.ok()) co_return ended;
+  // The repairer may have dropped the intent already (it gave the hold up
+  // while a late seat write landed): a new one makes sure it comes back.
+  storage::Intent again = intent;
+  again.created_at_ms = 0;
+  absl::Status recorded = co_await intents_.Record(again);
+  co_return recorded.ok() ? ended : recorded;
+}
+
+asio::awaitable<absl::StatusOr<int>> Lifecycle::FreeSeats(const storage::TripRef& trip,
+                                                          const std::vector<std::string>& seats, SegmentRange range,
+                                                          const std::string& owner, FreeOne free_one) {
   std::vector<asio::awaitable<absl::StatusOr<bool>>> frees;
-  for (const std::string& seat : seats) frees.push_back(store_.ReleaseSeat(trip, seat, range, hold_id));
+  for (const std::string& seat : seats) frees.push_back((store_.*free_one)(trip, seat, range, owner));
   std::vector<absl::StatusOr<bool>> freed = co_await Gather(std::move(frees));
   int count = 0;
   for (const absl::StatusOr<bool>& f : freed) {
@@ -131,18 +145,16 @@ asio::awaitable<absl::StatusOr<int>> Lifecycle::ReleaseSeats(const storage::Trip
   co_return count;
 }
 
+asio::awaitable<absl::StatusOr<int>> Lifecycle::ReleaseSeats(const storage::TripRef& trip,
+                                                             const std::vector<std::string>& seats,
+                                                             SegmentRange range, const std::string& hold_id) {
+  return FreeSeats(trip, seats, range, hold_id, &storage::SeatStore::ReleaseSeat);
+}
+
 asio::awaitable<absl::StatusOr<int>> Lifecycle::UnbookSeats(const storage::TripRef& trip,
                                                             const std::vector<std::string>& seats, SegmentRange range,
                                                             const std::string& booking_id) {
-  std::vector<asio::awaitable<absl::StatusOr<bool>>> frees;
-  for (const std::string& seat : seats) frees.push_back(store_.UnbookSeat(trip, seat, range, booking_id));
-  std::vector<absl::StatusOr<bool>> freed = co_await Gather(std::move(frees));
-  int count = 0;
-  for (const absl::StatusOr<bool>& f : freed) {
-    if (!f.ok()) co_return f.status();
-    count += *f ? 1 : 0;
-  }
-  co_return count;
+  return FreeSeats(trip, seats, range, booking_id, &storage::SeatStore::UnbookSeat);
 }
 
 asio::awaitable<absl::StatusOr<storage::HoldRecord>> Lifecycle::Reread(const storage::HoldRecord& hold) {
@@ -173,6 +185,18 @@ std::optional<std::string> Lifecycle::EarlierSelf(const HoldRequest& request, in
   return hold_id;
 }
 
+asio::awaitable<std::optional<storage::HoldRecord>> Lifecycle::LiveHoldOf(const HoldRequest& request,
+                                                                          const std::string& hold_id, int64_t now) {
+  absl::StatusOr<std::optional<storage::HoldRecord>> first =
+      co_await store_.GetHold(request.trip.organization_id, request.user_id, hold_id, false);
+  if (!first.ok() || !first->has_value()) co_return std::nullopt;
+  const storage::HoldRecord& h = **first;
+  if (h.request_key != request.request_key || h.state != HoldState::kActive || h.expires_at_ms <= now) {
+    co_return std::nullopt;
+  }
+  co_return std::move(**first);
+}
+
 asio::awaitable<absl::StatusOr<HoldResult>> Lifecycle::Hold(HoldRequest request) {
   const storage::TripRef& trip = request.trip;
   const int64_t now = clock_.Now();
@@ -192,12 +216,8 @@ asio::awaitable<absl::StatusOr<HoldResult>> Lifecycle::Hold(HoldRequest request)
 
   std::vector<SeatChange> no_changes;
   std::vector<SeatChange> no_facts;
-  storage::Intent intent;
-  intent.kind = domain::IntentKind::kHold;
-  intent.organization_id = trip.organization_id;
-  intent.user_id = request.user_id;
-  intent.trip_id = trip.trip_id;
-  intent.hold_id = hold.hold_id;
+  storage::Intent intent =
+      IntentOf(domain::IntentKind::kHold, trip.organization_id, request.user_id, trip.trip_id, hold.hold_id, "");
   intent.seat_ids = request.seats;
   intent.range = request.range;
   intent.expires_at_ms = hold.expires_at_ms;
@@ -207,14 +227,12 @@ asio::awaitable<absl::StatusOr<HoldResult>> Lifecycle::Hold(HoldRequest request)
   // (every seat held, live, by one hold of this user): its hold back, for
   // one read.
   if (std::optional<std::string> earlier = EarlierSelf(request, now); earlier.has_value()) {
-    absl::StatusOr<std::optional<storage::HoldRecord>> first =
-        co_await store_.GetHold(trip.organization_id, request.user_id, *earlier, false);
-    if (first.ok() && first->has_value() && (*first)->request_key == request.request_key &&
-        (*first)->state == HoldState::kActive && (*first)->expires_at_ms > now) {
+    std::optional<storage::HoldRecord> first = co_await LiveHoldOf(request, *earlier, now);
+    if (first.has_value()) {
       co_await announcer_.Announce(trip, no_changes, no_facts, std::move(request.lease));
       HoldResult out;
       out.kind = HoldResult::Kind::kHeld;
-      out.hold = std::move(**first);
+      out.hold = std::move(*first);
       co_return out;
     }
   }
@@ -239,7 +257,7 @@ asio::awaitable<absl::StatusOr<HoldResult>> Lifecycle::Hold(HoldRequest request)
   std::vector<asio::awaitable<absl::StatusOr<storage::SeatClaim>>> claims;
   for (size_t i = 0; i < request.seats.size(); ++i) {
     std::vector<domain::SegmentState> believed;
-    if (i < request.believed.size()) believed = request.believed[i];
+    if (i < request.believed.size()) believed = std::move(request.believed[i]);
     claims.push_back(store_.HoldSeat(trip, request.seats[i], request.range, hold.hold_id, request.user_id,
                                      hold.expires_at_ms, std::move(believed)));
   }
@@ -303,17 +321,7 @@ asio::awaitable<absl::StatusOr<HoldResult>> Lifecycle::Hold(HoldRequest request)
       co_return out;
     }
     // The repairer fenced it (it took too long): give the seats back too.
-    absl::StatusOr<int> freed = co_await ReleaseSeats(trip, request.seats, request.range, hold.hold_id);
-    absl::Status ended = freed.status();
-    if (ended.ok()) ended = co_await store_.EndLive(trip.organization_id, request.user_id, hold.hold_id);
-    if (!ended.ok()) {
-      // The repairer may have dropped the intent already: a new one makes
-      // sure it comes back for these seats.
-      storage::Intent again = intent;
-      again.created_at_ms = 0;
-      absl::Status recorded = co_await intents_.Record(again);
-      if (!recorded.ok()) ended = recorded;
-    }
+    absl::Status ended = co_await GiveBack(trip, request.seats, intent);
     std::vector<SeatChange> gone =
         Changes(request.seats, request.range, SeatChange::Kind::kFreed, hold.hold_id, "", 0, "");
     co_await announcer_.Announce(trip, std::move(gone), no_facts, std::move(request.lease));
@@ -324,28 +332,24 @@ asio::awaitable<absl::StatusOr<HoldResult>> Lifecycle::Hold(HoldRequest request)
   // 3b. Not every seat: give back the ones won (and the unsure ones).
   std::vector<std::string> to_free = won;
   to_free.insert(to_free.end(), unsure.begin(), unsure.end());
-  absl::StatusOr<int> freed = co_await ReleaseSeats(trip, to_free, request.range, hold.hold_id);
-  absl::Status undone = freed.status();
-  if (undone.ok()) undone = co_await store_.EndLive(trip.organization_id, request.user_id, hold.hold_id);
+  absl::Status undone = co_await GiveBack(trip, to_free, intent);
   if (undone.ok()) Forget(&intent.key);  // else the repairer finishes the undo
   if (!error.ok()) {
-    co_await announcer_.Announce(trip, no_changes, facts, std::move(request.lease));
+    co_await announcer_.Announce(trip, no_changes, std::move(facts), std::move(request.lease));
     co_return error;
   }
   // A retry of a request that already holds exactly these seats.
   if (holders.size() == 1 && !holders.begin()->empty() && lost.size() == request.seats.size()) {
-    absl::StatusOr<std::optional<storage::HoldRecord>> first =
-        co_await store_.GetHold(trip.organization_id, request.user_id, *holders.begin(), false);
-    if (first.ok() && first->has_value() && (*first)->request_key == request.request_key &&
-        (*first)->state == HoldState::kActive && (*first)->expires_at_ms > clock_.Now()) {
-      co_await announcer_.Announce(trip, no_changes, facts, std::move(request.lease));
+    std::optional<storage::HoldRecord> first = co_await LiveHoldOf(request, *holders.begin(), clock_.Now());
+    if (first.has_value()) {
+      co_await announcer_.Announce(trip, no_changes, std::move(facts), std::move(request.lease));
       HoldResult out;
       out.kind = HoldResult::Kind::kHeld;
-      out.hold = std::move(**first);
+      out.hold = std::move(*first);
       co_return out;
     }
   }
-  co_await announcer_.Announce(trip, no_changes, facts, std::move(request.lease));
+  co_await announcer_.Announce(trip, no_changes, std::move(facts), std::move(request.lease));
   co_return refused;
 }
 
@@ -448,8 +452,11 @@ asio::awaitable<absl::StatusOr<ConfirmResult>> Lifecycle::Confirm(storage::HoldR
         hold.booking_id = proposed.booking_id;
         co_return co_await FinishConfirm(hold, &intent.key, &proposed);
       }
-      case domain::ConfirmStep::kFinish:
-        co_return co_await FinishConfirm(hold, nullptr, nullptr);
+      case domain::ConfirmStep::kFinish: {
+        absl::StatusOr<ConfirmResult> finished = co_await FinishConfirm(hold, nullptr, nullptr);
+        if (!finished.ok() || finished->kind != ConfirmResult::Kind::kConfirmed) co_return finished;
+        break;  // committed: answered from the booking below
+      }
       case domain::ConfirmStep::kDone:
         break;  // answered from the booking below
       case domain::ConfirmStep::kRefuseExpired:
@@ -514,13 +521,7 @@ asio::awaitable<absl::StatusOr<ConfirmResult>> Lifecycle::FinishConfirm(storage:
       co_await Tell(trip, std::move(told));
       Forget(intent);
       ConfirmResult out;
-      if (known != nullptr) {
-        out.booking = *known;
-      } else {
-        absl::StatusOr<std::optional<storage::BookingRecord>> booking =
-            co_await store_.GetBooking(hold.organization_id, hold.user_id, booking_id);
-        if (booking.ok() && booking->has_value()) out.booking = std::move(**booking);
-      }
+      if (known != nullptr) out.booking = *known;
       out.booking.booking_id = booking_id;
       out.booking.state = BookingState::kConfirmed;
       co_return out;

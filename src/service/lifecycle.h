@@ -108,10 +108,15 @@ class Lifecycle {
   // The hold that every seat of `request` is believed held by, live, for
   // this user (a retry's earlier self), if there is one.
   static std::optional<std::string> EarlierSelf(const HoldRequest& request, int64_t now);
+  // The hold `hold_id` when it is this request's own (same request key),
+  // active and live at `now`; nullopt otherwise or when it cannot be read.
+  asio::awaitable<std::optional<storage::HoldRecord>> LiveHoldOf(const HoldRequest& request,
+                                                                 const std::string& hold_id, int64_t now);
   // The in-between states, carried to their end. `intent` (may be null) is
   // dropped once the end is reached.
   asio::awaitable<absl::StatusOr<int>> FinishRelease(storage::HoldRecord hold, const storage::IntentKey* intent);
-  // `known`: the booking as this call created it (null: read it at the end).
+  // `known`: the booking as this call created it, answered when committed
+  // (null: the answer names the booking only; a caller that needs it reads it).
   asio::awaitable<absl::StatusOr<ConfirmResult>> FinishConfirm(storage::HoldRecord hold,
                                                                const storage::IntentKey* intent,
                                                                const storage::BookingRecord* known);
@@ -124,6 +129,18 @@ class Lifecycle {
   // The hold record read again at SERIAL.
   asio::awaitable<absl::StatusOr<storage::HoldRecord>> Reread(const storage::HoldRecord& hold);
 
+  // Gives back `seats` of a hold that was not made (the intent's hold and
+  // range) and its live marker. On failure it records the intent afresh so
+  // that the repairer finishes the undo; the error is returned.
+  asio::awaitable<absl::Status> GiveBack(const storage::TripRef& trip, const std::vector<std::string>& seats,
+                                         const storage::Intent& intent);
+  // Frees each seat of `seats` from `owner` on `range` by `free_one`, in
+  // parallel. Returns how many this call freed; an error if any did not settle.
+  using FreeOne = asio::awaitable<absl::StatusOr<bool>> (storage::SeatStore::*)(storage::TripRef, std::string,
+                                                                                domain::SegmentRange, std::string);
+  asio::awaitable<absl::StatusOr<int>> FreeSeats(const storage::TripRef& trip, const std::vector<std::string>& seats,
+                                                 domain::SegmentRange range, const std::string& owner,
+                                                 FreeOne free_one);
   // Frees each seat of `seats` held by `hold_id` on `range`, in parallel.
   // Returns how many this call freed; an error if any write did not settle.
   asio::awaitable<absl::StatusOr<int>> ReleaseSeats(const storage::TripRef& trip,
