@@ -222,7 +222,6 @@ absl::Status InventoryServer::StartService() {
   options.max_holds_per_user = config_.max_holds_per_user;
   options.seatmap_cache_ttl = config_.seatmap_cache_ttl;
   options.seatmap_trust = config_.seatmap_trust;
-  options.prelock = config_.prelock;
   options.edge_short_circuit = config_.edge_short_circuit;
   options.seatmap_cache = config_.seatmap_cache;
   options.clock_check_interval = std::chrono::milliseconds(kClockCheckMs);

@@ -139,7 +139,7 @@ asio::awaitable<HoldGate::Verdict> HoldGate::Enter(Request request) {
     pass.flight = flight;
 
     // 3. Redis: markers and pre-locks, one round trip.
-    if (edge_ != nullptr && options_.prelock) {
+    if (edge_ != nullptr) {
       std::vector<cache::SeatSegment> edge_cells;
       for (const std::string& seat : request.seats) {
         for (int s = request.range.first; s <= request.range.last; ++s) edge_cells.push_back({seat, s});

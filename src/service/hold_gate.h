@@ -41,8 +41,7 @@
 namespace inventory::service {
 
 struct GateOptions {
-  bool prelock = true;               // step 3
-  bool short_circuit = true;         // steps 1 and 2 (off only to measure)
+  bool short_circuit = true;  // steps 1 and 2 (off only to measure); step 3 runs when there is an edge
   std::chrono::milliseconds prelock_ttl{3000};
 };
 

@@ -117,12 +117,11 @@ Inventory::Inventory(storage::SeatStore& store, cache::EdgeGuard* edge, cache::C
       cache_(store, feed,
              SnapshotCacheOptions{options_.seatmap_cache_ttl, options_.seatmap_cache, options_.seatmap_trust},
              [this] { return clock_.Now(); }, stats_),
-      announcer_(cache_, options_.prelock ? edge : nullptr, AnnouncerOptions{options_.booked_marker_ttl},
+      announcer_(cache_, edge, AnnouncerOptions{options_.booked_marker_ttl},
                  [this] { return clock_.Now(); }, stats_),
       intents_(store, [this] { return clock_.Now(); }, stats_),
       lifecycle_(store, intents_, announcer_, clock_, stats_, options_.max_holds_per_user),
-      gate_(cache_, options_.prelock ? edge : nullptr, clock_,
-            GateOptions{options_.prelock, options_.edge_short_circuit, options_.prelock_ttl}, stats_),
+      gate_(cache_, edge, clock_, GateOptions{options_.edge_short_circuit, options_.prelock_ttl}, stats_),
       repairer_(store, lifecycle_, [this] { return clock_.Now(); }, options_.repair, stats_) {}
 
 Inventory::~Inventory() = default;

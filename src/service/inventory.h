@@ -64,7 +64,6 @@ struct InventoryOptions {
   std::chrono::milliseconds prelock_ttl{3000};
   // How long a "booked" marker keeps refusing at the edge.
   std::chrono::milliseconds booked_marker_ttl{60000};
-  bool prelock = true;
   // Refuse, without a database round trip, holds of seats this instance
   // knows are taken. Off only to measure what it saves.
   bool edge_short_circuit = true;
@@ -79,7 +78,7 @@ class Inventory {
  public:
   using Clock = std::function<int64_t()>;  // unix milliseconds
 
-  // `store`, `edge` (may be null: no Redis), `feed` (may be null) and
+  // `store`, `edge` (may be null: no Redis pre-locks nor markers), `feed` (may be null) and
   // `clock` must outlive the service.
   Inventory(storage::SeatStore& store, cache::EdgeGuard* edge, cache::ChangeFeed* feed, ClockGuard& clock,
             InventoryOptions options);
