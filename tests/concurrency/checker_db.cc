@@ -4,10 +4,12 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "cql_test_env.h"
 
 namespace inventory::checker {
 namespace {
 
+using cql::testing::RunSync;
 using namespace std::chrono_literals;
 
 std::string Str(const cql::Row& r, std::string_view c) {
@@ -45,21 +47,10 @@ std::vector<std::string> GridSeatIds(int rows, int columns) {
   return out;
 }
 
-void RunSyncVoid(asio::io_context& io, asio::awaitable<void> aw) {
-  std::exception_ptr error;
-  asio::co_spawn(io, std::move(aw), [&](std::exception_ptr e) {
-    error = e;
-    io.stop();
-  });
-  io.restart();
-  io.run();
-  if (error) std::rethrow_exception(error);
-}
-
 Db::Db(TripShape trip) : trip_(std::move(trip)) {}
 
 Db::~Db() {
-  if (session_) RunSyncVoid(io_, session_->Close());
+  if (session_) RunSync(io_, session_->Close());
   session_.reset();
 }
 
@@ -69,11 +60,9 @@ absl::Status Db::Connect(const std::string& keyspace) {
 
 absl::Status Db::Connect(const std::string& keyspace, const std::string& host, uint16_t port) {
   keyspace_ = keyspace;
-  cql::SessionOptions o;
+  cql::SessionOptions o = cql::testing::TestOptions();
   o.contact_points = {host};
   o.port = port;
-  o.connect_timeout = 10s;
-  o.request_timeout = 30s;
   absl::StatusOr<std::unique_ptr<cql::Session>> s = RunSync(io_, cql::Session::Connect(io_.get_executor(), o));
   if (!s.ok()) return s.status();
   session_ = std::move(*s);

@@ -9,19 +9,14 @@
 // self-test's deliberate corruption) and drop the keyspace.
 //
 // THREADING: a Db owns an io_context it runs on the calling thread for each
-// request (RunSync). Not thread-safe: one thread at a time.
+// request (cql::testing::RunSync). Not thread-safe: one thread at a time.
 #pragma once
 
 #include <cstdint>
-#include <exception>
 #include <memory>
-#include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include <asio/awaitable.hpp>
-#include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 
 #include "absl/status/status.h"
@@ -87,28 +82,6 @@ struct LedgerEntry {
   int first = 0, last = 0;
   int64_t expires_at_ms = 0;
 };
-
-// Runs `aw` on `io` from the calling thread until it completes and returns
-// its value; an exception thrown by it is rethrown here. REQUIRES: nothing
-// else runs `io` meanwhile.
-template <typename T>
-T RunSync(asio::io_context& io, asio::awaitable<T> aw) {
-  std::optional<T> out;
-  std::exception_ptr error;
-  asio::co_spawn(
-      io, [&out, aw = std::move(aw)]() mutable -> asio::awaitable<void> { out.emplace(co_await std::move(aw)); },
-      [&](std::exception_ptr e) {
-        error = e;
-        io.stop();
-      });
-  io.restart();
-  io.run();
-  if (error) std::rethrow_exception(error);
-  return std::move(*out);
-}
-
-// RunSync for an awaitable without a value.
-void RunSyncVoid(asio::io_context& io, asio::awaitable<void> aw);
 
 class Db {
  public:

@@ -1,28 +1,19 @@
 // CqlFaultProxy in front of a real Cassandra (label: cql), with a
-// cql::Session connected through it. The server is
-// INVENTORY_TEST_CQL_HOST:INVENTORY_TEST_CQL_PORT (common/test_env.h;
-// default 127.0.0.1:9042); an unreachable server makes every test FAIL.
-// Each test uses a keyspace of its own, proxy_test_<pid>_<n> (SimpleStrategy,
-// RF 1), created and dropped through a direct session.
-#include <unistd.h>
-
+// cql::Session connected through it. The server and the keyspace of each test
+// (created and dropped through a direct session) are cql::testing::CqlTest's
+// (cql_test_env.h): an unreachable server makes every test FAIL.
 #include <chrono>
-#include <exception>
 #include <memory>
-#include <optional>
 #include <string>
 #include <thread>
-#include <utility>
 #include <vector>
 
-#include <asio/co_spawn.hpp>
-#include <asio/io_context.hpp>
 #include <gtest/gtest.h>
 
-#include "common/test_env.h"
 #include "cql/options.h"
 #include "cql/session.h"
 #include "cql_fault_proxy.h"
+#include "cql_test_env.h"
 
 namespace inventory::testing {
 namespace {
@@ -30,96 +21,45 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-// Runs `io` until `aw` completes and returns its value (sessions keep reads
-// pending, so run() is stopped by the completion).
-template <typename T>
-T RunSync(asio::io_context& io, asio::awaitable<T> aw) {
-  std::optional<T> out;
-  std::exception_ptr error;
-  asio::co_spawn(
-      io, [&out, aw = std::move(aw)]() mutable -> asio::awaitable<void> { out.emplace(co_await std::move(aw)); },
-      [&](std::exception_ptr e) {
-        error = e;
-        io.stop();
-      });
-  io.restart();
-  io.run();
-  if (error) std::rethrow_exception(error);
-  return std::move(*out);
-}
-
-void RunSyncVoid(asio::io_context& io, asio::awaitable<void> aw) {
-  std::exception_ptr error;
-  asio::co_spawn(io, std::move(aw), [&](std::exception_ptr e) {
-    error = e;
-    io.stop();
-  });
-  io.restart();
-  io.run();
-  if (error) std::rethrow_exception(error);
-}
-
-class CqlFaultProxyCqlTest : public ::testing::Test {
+// CqlTest's session (session_) talks to Cassandra directly; proxied_ goes
+// through proxy_. Both run on io_.
+class CqlFaultProxyCqlTest : public cql::testing::CqlTest {
  protected:
   void SetUp() override {
-    direct_ = Connect(CqlHost(), CqlPort());
-    ASSERT_NE(direct_, nullptr) << "Cassandra at " << CqlHost() << ":" << CqlPort()
-                                << " is unreachable (set INVENTORY_TEST_CQL_HOST/PORT)";
-    static int tests = 0;
-    keyspace_ = "proxy_test_" + std::to_string(::getpid()) + "_" + std::to_string(++tests);
-    ASSERT_TRUE(Direct("CREATE KEYSPACE " + keyspace_ +
-                       " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
-                    .ok());
-    ASSERT_TRUE(Direct("CREATE TABLE " + Table() + " (k int PRIMARY KEY, v text)").ok());
+    CqlTest::SetUp();
+    if (HasFatalFailure()) return;
+    MustQuery("CREATE TABLE " + Table() + " (k int PRIMARY KEY, v text)");
+    if (HasFatalFailure()) return;
 
-    proxy_ = std::make_unique<CqlFaultProxy>(CqlHost(), CqlPort(), 20260101);
-    proxied_ = Connect("127.0.0.1", static_cast<uint16_t>(proxy_->port()));
-    ASSERT_NE(proxied_, nullptr) << "no session through the proxy";
+    proxy_ = std::make_unique<CqlFaultProxy>(cql::testing::TestHost(), cql::testing::TestPort(), 20260101);
+    cql::SessionOptions o = cql::testing::TestOptions();
+    o.contact_points = {"127.0.0.1"};
+    o.port = static_cast<uint16_t>(proxy_->port());
+    o.reconnect_backoff_min = milliseconds(50);
+    auto s = Sync(cql::Session::Connect(io_.get_executor(), o));
+    ASSERT_TRUE(s.ok()) << "no session through the proxy: " << s.status();
+    proxied_ = std::move(s).value();
   }
 
   void TearDown() override {
-    if (proxied_) RunSyncVoid(io_, proxied_->Close());
+    if (proxied_) Sync(proxied_->Close());
     proxied_.reset();
     proxy_.reset();
-    if (direct_) {
-      if (!keyspace_.empty()) {
-        EXPECT_TRUE(Direct("DROP KEYSPACE IF EXISTS " + keyspace_).ok());
-      }
-      RunSyncVoid(io_, direct_->Close());
-    }
-    direct_.reset();
-  }
-
-  std::unique_ptr<cql::Session> Connect(const std::string& host, uint16_t port) {
-    cql::SessionOptions o;
-    o.contact_points = {host};
-    o.port = port;
-    o.connect_timeout = milliseconds(10000);
-    o.request_timeout = milliseconds(30000);  // schema changes are slow on a dev node
-    o.reconnect_backoff_min = milliseconds(50);
-    auto s = RunSync(io_, cql::Session::Connect(io_.get_executor(), o));
-    if (!s.ok()) {
-      ADD_FAILURE() << host << ":" << port << ": " << s.status();
-      return nullptr;
-    }
-    return std::move(s).value();
+    CqlTest::TearDown();
   }
 
   // A statement on the direct session; logs the failure.
   absl::StatusOr<cql::Result> Direct(const std::string& cql) {
-    auto r = RunSync(io_, direct_->Query(cql));
+    auto r = Sync(session_->Query(cql));
     if (!r.ok()) ADD_FAILURE() << cql << ": " << r.status();
     return r;
   }
-  absl::StatusOr<cql::Result> Proxied(const std::string& cql) { return RunSync(io_, proxied_->Query(cql)); }
+  absl::StatusOr<cql::Result> Proxied(const std::string& cql) { return Sync(proxied_->Query(cql)); }
 
-  std::string Table() const { return keyspace_ + ".kv"; }
+  std::string Table() const { return CqlTest::Table("kv"); }
 
-  asio::io_context io_;
-  std::unique_ptr<cql::Session> direct_;
   std::unique_ptr<CqlFaultProxy> proxy_;
   std::unique_ptr<cql::Session> proxied_;
-  std::string keyspace_;
 };
 
 TEST_F(CqlFaultProxyCqlTest, WithoutFaultsQueriesWork) {
@@ -175,8 +115,7 @@ TEST_F(CqlFaultProxyCqlTest, DelayedAnswerExceedsTheRequestTimeout) {
   cql::QueryOptions options;
   options.timeout = milliseconds(500);
   const Clock::time_point start = Clock::now();
-  auto r = RunSync(io_,
-                   proxied_->Query("SELECT release_version FROM system.local", std::vector<cql::Value>(), options));
+  auto r = Sync(proxied_->Query("SELECT release_version FROM system.local", std::vector<cql::Value>(), options));
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded) << r.status();
   EXPECT_LT(Clock::now() - start, milliseconds(1400));
   EXPECT_EQ(proxy_->delayed(), 1u);

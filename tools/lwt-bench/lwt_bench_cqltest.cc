@@ -6,12 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <exception>
 #include <fstream>
 #include <optional>
 #include <random>
 
-#include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
@@ -19,11 +17,13 @@
 #include "common/test_env.h"
 #include "common/test_process.h"
 #include "cql/session.h"
+#include "cql_test_env.h"
 
 namespace inventory {
 namespace {
 
 using ::testing::HasSubstr;
+using cql::testing::RunSync;
 using testing::ChildProcess;
 using namespace std::chrono_literals;
 
@@ -31,33 +31,11 @@ std::string TempPath(const std::string& name) {
   return absl::StrCat(::testing::TempDir(), "/", name, "-", getpid());
 }
 
-// Runs `io` until `aw` completes and returns its value.
-template <typename T>
-T RunSync(asio::io_context& io, asio::awaitable<T> aw) {
-  std::optional<T> out;
-  std::exception_ptr error;
-  asio::co_spawn(
-      io, [&out, aw = std::move(aw)]() mutable -> asio::awaitable<void> { out.emplace(co_await std::move(aw)); },
-      [&](std::exception_ptr e) {
-        error = e;
-        io.stop();  // connections keep reads pending
-      });
-  io.restart();
-  io.run();
-  if (error) std::rethrow_exception(error);
-  return std::move(*out);
-}
-
 class LwtBenchTest : public ::testing::Test {
  protected:
   void SetUp() override {
     keyspace_ = absl::StrCat("lwt_bench_test_", std::random_device{}() % 100000000);
-    cql::SessionOptions o;
-    o.contact_points = {testing::CqlHost()};
-    o.port = testing::CqlPort();
-    o.connect_timeout = 10s;
-    o.request_timeout = 30s;
-    auto session = RunSync(io_, cql::Session::Connect(io_.get_executor(), o));
+    auto session = RunSync(io_, cql::Session::Connect(io_.get_executor(), cql::testing::TestOptions()));
     ASSERT_TRUE(session.ok()) << "Cassandra at " << testing::CqlHost() << ":" << testing::CqlPort()
                               << " is unreachable (set INVENTORY_TEST_CQL_HOST/PORT): " << session.status();
     session_ = std::move(session).value();
@@ -67,13 +45,8 @@ class LwtBenchTest : public ::testing::Test {
     if (!session_) return;
     auto dropped = RunSync(io_, session_->Query("DROP KEYSPACE IF EXISTS " + keyspace_));
     EXPECT_TRUE(dropped.ok()) << dropped.status();
-    RunSync(io_, Close());
+    RunSync(io_, session_->Close());
     session_.reset();
-  }
-
-  asio::awaitable<bool> Close() {
-    co_await session_->Close();
-    co_return true;
   }
 
   bool KeyspaceExists() {

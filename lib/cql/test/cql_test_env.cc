@@ -1,20 +1,13 @@
 #include "cql_test_env.h"
 
-#include <cstdlib>
-
+#include "common/test_env.h"
 #include "cql/uuid.h"
 
 namespace cql::testing {
 
-std::string TestHost() {
-  const char* h = std::getenv("INVENTORY_TEST_CQL_HOST");
-  return h != nullptr && *h != '\0' ? h : "127.0.0.1";
-}
+std::string TestHost() { return inventory::testing::CqlHost(); }
 
-uint16_t TestPort() {
-  const char* p = std::getenv("INVENTORY_TEST_CQL_PORT");
-  return p != nullptr && *p != '\0' ? static_cast<uint16_t>(std::atoi(p)) : 9042;
-}
+uint16_t TestPort() { return inventory::testing::CqlPort(); }
 
 SessionOptions TestOptions() {
   SessionOptions o;

@@ -3,7 +3,8 @@
 // uniquely named keyspace (SimpleStrategy, RF 1) dropped after the test.
 //
 // The server is INVENTORY_TEST_CQL_HOST:INVENTORY_TEST_CQL_PORT (default
-// 127.0.0.1:9042). An unreachable server makes every test FAIL, not skip.
+// 127.0.0.1:9042; common/test_env.h). An unreachable server makes every test
+// FAIL, not skip. Link inventory_cql_testing.
 #pragma once
 
 #include <cstdint>
