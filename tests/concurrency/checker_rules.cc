@@ -12,6 +12,10 @@ namespace inventory::checker {
 
 std::string BookingIdOf(const std::string& hold_id) { return "bk-" + hold_id; }
 
+std::string HoldIdOf(const std::string& booking_id) {
+  return booking_id.size() > 3 && booking_id.compare(0, 3, "bk-") == 0 ? booking_id.substr(3) : std::string();
+}
+
 int64_t Lineage::OwnedUntil() const {
   return confirm_acked ? first_cancel_start : std::min(expires_at_ms, first_release_start);
 }
@@ -180,8 +184,7 @@ void Checker::CheckFinalLedger(const Snapshot& final_snap, int64_t final_read_ms
   for (const SeatRead& r : final_snap.seats) by_seat[r.seat] = &r;
   for (const auto& [key, e] : ledger_) {
     if (e.kind == "booking" && e.state == "confirmed") {
-      const std::string hold = e.booking_id.substr(3);
-      auto it = lineages_.find(hold);
+      auto it = lineages_.find(HoldIdOf(e.booking_id));
       const bool tolerated = it != lineages_.end() && (it->second.cancel_unknown || it->second.may_still_run);
       for (const std::string& seat : e.seat_ids) {
         auto r = by_seat.find(seat);
@@ -383,7 +386,7 @@ void Checker::CheckBookedRows(const SeatRead& read, const std::string& where, bo
   for (const auto& [booking_id, segs] : segments_by_booking) {
     const Cell& c = read.cells[static_cast<size_t>(segs.front())];
     const LedgerEntry* record = Find(c.user_id, "booking#" + booking_id);
-    auto lineage = lineages_.find(booking_id.size() > 3 ? booking_id.substr(3) : booking_id);
+    auto lineage = lineages_.find(HoldIdOf(booking_id));
     const std::string history = lineage != lineages_.end() ? "\n" + lineage->second.History() : std::string();
     if (record == nullptr) {
       Violation(absl::StrCat(where, ": booked by ", booking_id, " (user ", c.user_id,

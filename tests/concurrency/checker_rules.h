@@ -49,6 +49,9 @@ inline constexpr int64_t kInf = std::numeric_limits<int64_t>::max();
 
 // The booking id the service derives from a hold id ("bk-<hold id>").
 std::string BookingIdOf(const std::string& hold_id);
+// The hold id a booking id was derived from (BookingIdOf's inverse); "" when
+// `booking_id` is not "bk-" followed by a hold id.
+std::string HoldIdOf(const std::string& booking_id);
 
 // An acknowledged hold and everything that was done to it (and to the
 // booking it became).
