@@ -37,9 +37,7 @@ std::vector<std::string> RefusedSeats(const Op& op, v1::FailureReason reason, co
 
 }  // namespace
 
-Occupancy::Occupancy(const TripShape& trip, const std::vector<Op>& ops, const Checker& checker,
-                     const AuditOptions& options) {
-  (void)trip;
+Occupancy::Occupancy(const std::vector<Op>& ops, const Checker& checker, const AuditOptions& options) {
   for (const Op& op : ops) {
     if (op.kind != Kind::kHold || op.no_effect || op.outcome == Outcome::kRejected) continue;
     int64_t end = op.end_ms;
@@ -93,10 +91,9 @@ int64_t Occupancy::LastFreedBefore(const std::string& seat, int segment, int64_t
   return last;
 }
 
-AuditCounts AuditRefusals(const TripShape& trip, const std::vector<Op>& ops, Checker& checker,
-                          const AuditOptions& options) {
+AuditCounts AuditRefusals(const std::vector<Op>& ops, Checker& checker, const AuditOptions& options) {
   AuditCounts counts;
-  const Occupancy occupancy(trip, ops, checker, options);
+  const Occupancy occupancy(ops, checker, options);
   auto degraded = [&options](int64_t t) {
     for (const auto& [from, to] : options.degraded) {
       if (t >= from && t <= to + options.bound_ms) return true;
@@ -126,9 +123,7 @@ AuditCounts AuditRefusals(const TripShape& trip, const std::vector<Op>& ops, Che
   return counts;
 }
 
-AuditCounts AuditContention(const TripShape& trip, const std::vector<Op>& ops, Checker& checker,
-                            const AuditOptions& options) {
-  (void)trip;
+AuditCounts AuditContention(const std::vector<Op>& ops, Checker& checker, const AuditOptions& options) {
   AuditCounts counts;
   for (const Op& op : ops) {
     for (const std::string& seat : RefusedSeats(op, v1::FAILURE_REASON_CONTENTION, options)) {

@@ -50,7 +50,7 @@ struct AuditOptions {
 
 class Occupancy {
  public:
-  Occupancy(const TripShape& trip, const std::vector<Op>& ops, const Checker& checker, const AuditOptions& options);
+  Occupancy(const std::vector<Op>& ops, const Checker& checker, const AuditOptions& options);
   // No request but the one numbered `except_seq` may have owned the cell at
   // any moment of [from, to].
   bool CertainlyFree(const std::string& seat, int segment, int64_t from, int64_t to, uint64_t except_seq) const;
@@ -71,10 +71,8 @@ struct AuditCounts {
 };
 
 // Appends violations to `checker` and returns what was audited.
-AuditCounts AuditRefusals(const TripShape& trip, const std::vector<Op>& ops, Checker& checker,
-                          const AuditOptions& options);
-AuditCounts AuditContention(const TripShape& trip, const std::vector<Op>& ops, Checker& checker,
-                            const AuditOptions& options);
+AuditCounts AuditRefusals(const std::vector<Op>& ops, Checker& checker, const AuditOptions& options);
+AuditCounts AuditContention(const std::vector<Op>& ops, Checker& checker, const AuditOptions& options);
 
 // The settled state (see above) of `final_snap`, read at `read_ms`, against
 // the ledger (keyed "<user>|<entry>").

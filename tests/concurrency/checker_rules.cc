@@ -33,9 +33,8 @@ std::string Lineage::History() const {
   return out;
 }
 
-Checker::Checker(TripShape trip, const std::vector<Op>& ops, const std::map<std::string, LedgerEntry>& ledger,
-                 int64_t killed_at_ms)
-    : trip_(std::move(trip)), ops_(ops), ledger_(ledger), killed_at_ms_(killed_at_ms) {
+Checker::Checker(TripShape trip, const std::vector<Op>& ops, const std::map<std::string, LedgerEntry>& ledger)
+    : trip_(std::move(trip)), ops_(ops), ledger_(ledger) {
   for (const Op& op : ops_) {
     if (op.kind == Kind::kHold && op.outcome == Outcome::kSuccess) {
       Lineage& l = lineages_[op.hold_id];

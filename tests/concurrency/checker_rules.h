@@ -88,10 +88,8 @@ class Checker {
  public:
   // Builds a lineage per acknowledged hold of `ops` (confirm/release/cancel
   // of a hold never acknowledged is a violation at once). `ledger` is keyed
-  // "<user>|<entry>". `killed_at_ms`: when an instance was killed (0: none);
-  // kept for the scenarios, no check reads it yet.
-  Checker(TripShape trip, const std::vector<Op>& ops, const std::map<std::string, LedgerEntry>& ledger,
-          int64_t killed_at_ms);
+  // "<user>|<entry>".
+  Checker(TripShape trip, const std::vector<Op>& ops, const std::map<std::string, LedgerEntry>& ledger);
   Checker(const Checker&) = delete;
   Checker& operator=(const Checker&) = delete;
 
@@ -132,7 +130,6 @@ class Checker {
   const TripShape trip_;
   const std::vector<Op>& ops_;
   const std::map<std::string, LedgerEntry>& ledger_;
-  const int64_t killed_at_ms_;
   std::map<std::string, Lineage> lineages_;
   std::vector<std::string> violations_;
   int64_t expiry_slack_ms_ = 0;

@@ -324,7 +324,7 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
     for (LedgerEntry& e : *entries) ledger[e.user + "|" + e.entry] = std::move(e);
   }
 
-  Checker checker(trip, ops, ledger, shared_.killed_at_ms.load());
+  Checker checker(trip, ops, ledger);
   checker.CheckAnswers();
   checker.CheckNoDoubleSale();
   for (const Snapshot& s : snapshots) checker.CheckSnapshot(s, ops);
@@ -335,7 +335,7 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
   // seats freed while Redis was frozen or down.
   AuditOptions audit;
   audit.degraded = {{frozen_at, thawed_at}, {redis_killed_at, redis_back_at}};
-  const AuditCounts audited = AuditRefusals(trip, ops, checker, audit);
+  const AuditCounts audited = AuditRefusals(ops, checker, audit);
   for (const SeatRead& read : final_snap.seats) {
     for (int s = 0; s < kSegments; ++s) {
       const Cell& c = read.cells[static_cast<size_t>(s)];

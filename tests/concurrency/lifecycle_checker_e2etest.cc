@@ -314,7 +314,7 @@ TEST_F(LifecycleChecker, RacingCallsOnTheSameHoldHaveOneWinnerAndTheTruthSaysWhi
   std::map<std::string, LedgerEntry> ledger;
   int64_t read_ms = 0;
   ReadFinal(trip, users, &final_snap, &ledger, &read_ms);
-  Checker checker(trip, ops, ledger, 0);
+  Checker checker(trip, ops, ledger);
   for (const std::string& w : wrong) checker.Violation("CONTRADICTORY ANSWERS: " + w);
   checker.CheckAnswers();
   checker.CheckNoDoubleSale();
@@ -408,7 +408,7 @@ TEST_F(LifecycleChecker, OperationsCutAtEveryStepAreFinishedOrUndone) {
   std::map<std::string, LedgerEntry> ledger;
   int64_t read_ms = 0;
   ReadFinal(trip, users, &final_snap, &ledger, &read_ms);
-  Checker checker(trip, ops, ledger, workload.killed_at_ms.load());
+  Checker checker(trip, ops, ledger);
   checker.CheckAnswers();
   checker.CheckNoDoubleSale();
   checker.CheckSnapshot(final_snap, ops);
@@ -517,13 +517,13 @@ TEST_F(LifecycleChecker, SeatsFreedWhileRedisStallsAreHoldableAgainWithinTheBoun
   std::map<std::string, LedgerEntry> ledger;
   int64_t read_ms = 0;
   ReadFinal(trip, users, &final_snap, &ledger, &read_ms);
-  Checker checker(trip, ops, ledger, 0);
+  Checker checker(trip, ops, ledger);
   checker.CheckAnswers();
   checker.CheckNoDoubleSale();
   AuditOptions audit;
   audit.degraded = {{frozen_at, thawed_at}};
   audit.skew_tolerance_ms = kSkewToleranceMs;
-  const AuditCounts counts = AuditRefusals(trip, ops, checker, audit);
+  const AuditCounts counts = AuditRefusals(ops, checker, audit);
   int untaken = 0;
   for (const Freed& f : freed) untaken += f.taken ? 0 : 1;
   if (untaken > 0) {
@@ -621,7 +621,7 @@ TEST_F(LifecycleChecker, SkewedClocksStealNothingAndTheOneTooFarOffSaysSo) {
   std::map<std::string, LedgerEntry> ledger;
   int64_t read_ms = 0;
   ReadFinal(trip, users, &final_snap, &ledger, &read_ms);
-  Checker checker(trip, ops, ledger, 0);
+  Checker checker(trip, ops, ledger);
   checker.set_expiry_slack_ms(3000);  // instance 2 gives expiries on its clock, 3 s ahead
   checker.CheckAnswers();
   checker.CheckNoDoubleSale();
@@ -654,7 +654,7 @@ TEST_F(LifecycleChecker, SkewedClocksStealNothingAndTheOneTooFarOffSaysSo) {
   AuditOptions audit;
   audit.skew_tolerance_ms = kSkewToleranceMs;
   audit.exempt_instances = {2};  // it says it refuses to reclaim
-  const AuditCounts counts = AuditRefusals(trip, ops, checker, audit);
+  const AuditCounts counts = AuditRefusals(ops, checker, audit);
   int steals = 0;
   for (const Op& op : ops) steals += op.note == "near expiry" && op.outcome == Outcome::kSuccess;
   Report("skewed clocks",
@@ -679,7 +679,7 @@ TEST_F(LifecycleChecker, ATripOf64SegmentsAnd2000SeatsIsReadWhole) {
   Calls calls(*cluster_, trip);
   const std::vector<Op> no_ops;
   const std::map<std::string, LedgerEntry> no_ledger;
-  Checker checker(trip, no_ops, no_ledger, 0);
+  Checker checker(trip, no_ops, no_ledger);
   // The seat map through the other instance, over the whole trip.
   v1::GetSeatMapRequest map_req;
   map_req.set_trip_id(trip.trip_id);
@@ -735,7 +735,7 @@ TEST_F(LifecycleChecker, ATripOf64SegmentsAnd2000SeatsIsReadWhole) {
       checker.Violation("a hold of a free seat of the big trip failed: " + op.Describe());
     }
   }
-  Checker final_checker(trip, ops, no_ledger, 0);
+  Checker final_checker(trip, ops, no_ledger);
   for (const std::string& v : checker.violations()) final_checker.Violation(v);
   final_checker.CheckNoDoubleSale();
   Report("a trip of 64 segments and 2,000 seats",
@@ -779,13 +779,13 @@ TEST_F(LifecycleChecker, RefusalsAreTruthfulAcrossInstances) {
   std::map<std::string, LedgerEntry> ledger;
   int64_t read_ms = 0;
   ReadFinal(trip, users, &final_snap, &ledger, &read_ms);
-  Checker checker(trip, ops, ledger, 0);
+  Checker checker(trip, ops, ledger);
   checker.CheckAnswers();
   checker.CheckNoDoubleSale();
   AuditOptions audit;
   audit.skew_tolerance_ms = kSkewToleranceMs;
-  const AuditCounts refusals = AuditRefusals(trip, ops, checker, audit);
-  const AuditCounts contention = AuditContention(trip, ops, checker, audit);
+  const AuditCounts refusals = AuditRefusals(ops, checker, audit);
+  const AuditCounts contention = AuditContention(ops, checker, audit);
   Report("every refusal tells the truth",
          {absl::StrCat("load ", load_ms / 1000, " s, 16 clients on 2 instances"),
           absl::StrCat("'not available' refusals audited: ", refusals.refusals_audited, ", for a seat free for more "
@@ -821,10 +821,10 @@ TEST_F(LifecycleChecker, ACrowdOnASoldSeatHearsNotAvailableNeverPleaseRetry) {
   for (std::thread& t : crowd) t.join();
   const std::vector<Op> ops = calls.ops();
   const std::map<std::string, LedgerEntry> no_ledger;
-  Checker checker(trip, ops, no_ledger, 0);
+  Checker checker(trip, ops, no_ledger);
   checker.CheckNoDoubleSale();
   AuditOptions audit;
-  const AuditCounts contention = AuditContention(trip, ops, checker, audit);
+  const AuditCounts contention = AuditContention(ops, checker, audit);
   int not_available = 0, other = 0;
   for (const Op& op : ops) {
     if (op.note != "crowd") continue;
