@@ -144,7 +144,7 @@ class LifecycleChecker : public ::testing::Test {
   // Prints the summary, writes the log on failure, and fails with every
   // violation; drops the keyspace when all is well.
   void Report(const std::string& title, const std::vector<std::string>& lines, const std::vector<Op>& ops,
-              const Checker& checker) {
+              const std::vector<std::string>& violations) {
     std::string summary = absl::StrCat("\n======== ", title, " ========\n");
     absl::StrAppend(&summary, "seed ", seed_, ", keyspace ", keyspace_, "\n");
     for (const std::string& l : lines) absl::StrAppend(&summary, l, "\n");
@@ -169,22 +169,22 @@ class LifecycleChecker : public ::testing::Test {
     }
     absl::StrAppend(&summary, "calls: ", ops.size(), "\n");
     for (const auto& [k, n] : outcomes) absl::StrAppend(&summary, "  ", k, ": ", n, "\n");
-    absl::StrAppend(&summary, "violations: ", checker.violations().size(), "\n");
+    absl::StrAppend(&summary, "violations: ", violations.size(), "\n");
     std::printf("%s", summary.c_str());
     std::fflush(stdout);
-    if (!checker.violations().empty()) {
+    if (!violations.empty()) {
       const std::string path = absl::StrCat(::testing::TempDir(), "/", keyspace_, "-ops.log");
       if (FILE* f = std::fopen(path.c_str(), "w")) {
         for (const Op& op : ops) std::fprintf(f, "%s\n", op.Describe().c_str());
-        for (const std::string& v : checker.violations()) std::fprintf(f, "VIOLATION %s\n", v.c_str());
+        for (const std::string& v : violations) std::fprintf(f, "VIOLATION %s\n", v.c_str());
         std::fclose(f);
         std::printf("[checker] every call and violation written to %s\n", path.c_str());
       }
     }
-    const size_t shown = std::min<size_t>(checker.violations().size(), 25);
-    for (size_t i = 0; i < shown; ++i) ADD_FAILURE() << "VIOLATION " << i + 1 << ": " << checker.violations()[i];
-    EXPECT_TRUE(checker.violations().empty()) << checker.violations().size() << " violations; seed " << seed_
-                                               << ", keyspace " << keyspace_ << " kept";
+    const size_t shown = std::min<size_t>(violations.size(), 25);
+    for (size_t i = 0; i < shown; ++i) ADD_FAILURE() << "VIOLATION " << i + 1 << ": " << violations[i];
+    EXPECT_TRUE(violations.empty()) << violations.size() << " violations; seed " << seed_ << ", keyspace "
+                                    << keyspace_ << " kept";
     if (!HasFailure()) {
       Db db(TripShape{});
       if (db.Connect(keyspace_).ok()) (void)db.DropKeyspace();
@@ -323,7 +323,7 @@ TEST_F(LifecycleChecker, RacingCallsOnTheSameHoldHaveOneWinnerAndTheTruthSaysWhi
   CheckSettled(final_snap, read_ms, ledger, checker);
   std::vector<std::string> lines = {absl::StrCat(rounds, " rounds on 3 instances, 8 workers")};
   for (const auto& [k, n] : race_counts) lines.push_back(absl::StrCat("  ", k, ": ", n));
-  Report("racing calls on one hold", lines, ops, checker);
+  Report("racing calls on one hold", lines, ops, checker.violations());
 }
 
 // --- 2. Faults between steps ------------------------------------------------
@@ -433,7 +433,7 @@ TEST_F(LifecycleChecker, OperationsCutAtEveryStepAreFinishedOrUndone) {
       absl::StrCat("SIGKILL with ", cut, " calls in flight; database read ", (read_ms - last_end) / 1000,
                    " s after the last answer"),
       repairs};
-  Report("operations cut at every step", lines, ops, checker);
+  Report("operations cut at every step", lines, ops, checker.violations());
 }
 
 // --- 3. Redis stalled while seats are freed ---------------------------------
@@ -520,6 +520,8 @@ TEST_F(LifecycleChecker, SeatsFreedWhileRedisStallsAreHoldableAgainWithinTheBoun
   Checker checker(trip, ops, ledger);
   checker.CheckAnswers();
   checker.CheckNoDoubleSale();
+  checker.CheckSnapshot(final_snap, ops);
+  CheckLedgerAgrees(ledger, checker);
   AuditOptions audit;
   audit.degraded = {{frozen_at, thawed_at}};
   audit.skew_tolerance_ms = kSkewToleranceMs;
@@ -535,7 +537,7 @@ TEST_F(LifecycleChecker, SeatsFreedWhileRedisStallsAreHoldableAgainWithinTheBoun
                        "bookings cancelled"),
           absl::StrCat("every freed seat held again by another user within ", took_longest, " ms of being freed"),
           absl::StrCat("refusals audited: ", counts.refusals_audited, ", of a free seat: ", counts.refusals_wrong)},
-         ops, checker);
+         ops, checker.violations());
 }
 
 // --- 4. Skewed clocks -------------------------------------------------------
@@ -661,7 +663,7 @@ TEST_F(LifecycleChecker, SkewedClocksStealNothingAndTheOneTooFarOffSaysSo) {
          {"instance 1 +0.5 s (within the tolerance), instance 2 +3 s (beyond it); trip loaded by instance 2",
           absl::StrCat("holds taken over after expiry: ", steals, "; refusals audited (instances 0, 1): ",
                        counts.refusals_audited, ", of a free seat: ", counts.refusals_wrong)},
-         ops, checker);
+         ops, checker.violations());
 }
 
 // --- 5. A trip bigger than a page -------------------------------------------
@@ -677,9 +679,7 @@ TEST_F(LifecycleChecker, ATripOf64SegmentsAnd2000SeatsIsReadWhole) {
   ASSERT_TRUE(cluster_->CreateTrip(trip, 0).ok());
   const int64_t loaded_ms = NowMs() - t0;
   Calls calls(*cluster_, trip);
-  const std::vector<Op> no_ops;
-  const std::map<std::string, LedgerEntry> no_ledger;
-  Checker checker(trip, no_ops, no_ledger);
+  std::vector<std::string> violations;
   // The seat map through the other instance, over the whole trip.
   v1::GetSeatMapRequest map_req;
   map_req.set_trip_id(trip.trip_id);
@@ -702,10 +702,10 @@ TEST_F(LifecycleChecker, ATripOf64SegmentsAnd2000SeatsIsReadWhole) {
       }
     }
   }
-  if (shown != 2000) checker.Violation(absl::StrCat("the seat map shows ", shown, " seats of 2000"));
+  if (shown != 2000) violations.push_back(absl::StrCat("the seat map shows ", shown, " seats of 2000"));
   if (not_free > 0) {
-    checker.Violation(absl::StrCat(not_free, " free seats shown as not free by a seat map loaded from the "
-                                   "database (e.g. ", absl::StrJoin(examples, ", "), ")"));
+    violations.push_back(absl::StrCat(not_free, " free seats shown as not free by a seat map loaded from the "
+                                      "database (e.g. ", absl::StrJoin(examples, ", "), ")"));
   }
   v1::CheckAvailabilityRequest check;
   check.set_trip_id(trip.trip_id);
@@ -717,32 +717,26 @@ TEST_F(LifecycleChecker, ATripOf64SegmentsAnd2000SeatsIsReadWhole) {
     ASSERT_TRUE(cluster_->stub(1).CheckAvailability(&ctx, check, &avail).ok());
   }
   if (avail.available_seats() != 2000) {
-    checker.Violation(absl::StrCat("CheckAvailability says ", avail.available_seats(), " of 2000 seats are free"));
+    violations.push_back(absl::StrCat("CheckAvailability says ", avail.available_seats(), " of 2000 seats are free"));
   }
   // Holds all over the trip, on the last segments, through the other instance.
-  std::set<std::string> users;
   for (int i = 0; i < 40; ++i) {
     const std::string seat = trip.seat_ids[static_cast<size_t>((i * 53 + 17) % 2000)];
-    const std::string user = "big-" + std::to_string(i);
-    users.insert(user);
-    calls.Hold(1, user, {seat}, 60, 63, 120, "far seat, last segments");
+    calls.Hold(1, "big-" + std::to_string(i), {seat}, 60, 63, 120, "far seat, last segments");
   }
   const std::vector<Op> ops = calls.ops();
   int refused = 0;
   for (const Op& op : ops) {
     if (op.outcome != Outcome::kSuccess) {
       ++refused;
-      checker.Violation("a hold of a free seat of the big trip failed: " + op.Describe());
+      violations.push_back("a hold of a free seat of the big trip failed: " + op.Describe());
     }
   }
-  Checker final_checker(trip, ops, no_ledger);
-  for (const std::string& v : checker.violations()) final_checker.Violation(v);
-  final_checker.CheckNoDoubleSale();
   Report("a trip of 64 segments and 2,000 seats",
          {absl::StrCat("loaded in ", loaded_ms, " ms; seat map from the other instance: ", shown, " seats, ",
                        not_free, " not free; holds: ", ops.size() - static_cast<size_t>(refused), " of ", ops.size(),
                        " succeeded")},
-         ops, final_checker);
+         ops, violations);
 }
 
 // --- 6. Every refusal tells the truth -----------------------------------------
@@ -782,6 +776,8 @@ TEST_F(LifecycleChecker, RefusalsAreTruthfulAcrossInstances) {
   Checker checker(trip, ops, ledger);
   checker.CheckAnswers();
   checker.CheckNoDoubleSale();
+  checker.CheckSnapshot(final_snap, ops);
+  CheckLedgerAgrees(ledger, checker);
   AuditOptions audit;
   audit.skew_tolerance_ms = kSkewToleranceMs;
   const AuditCounts refusals = AuditRefusals(ops, checker, audit);
@@ -792,7 +788,7 @@ TEST_F(LifecycleChecker, RefusalsAreTruthfulAcrossInstances) {
                        "than 1 s: ", refusals.refusals_wrong),
           absl::StrCat("'contention' answers audited: ", contention.contention_audited, ", for a seat known taken: ",
                        contention.contention_wrong)},
-         ops, checker);
+         ops, checker.violations());
 }
 
 // A sold seat, hammered by a crowd for longer than a cached seat map stays
@@ -839,7 +835,7 @@ TEST_F(LifecycleChecker, ACrowdOnASoldSeatHearsNotAvailableNeverPleaseRetry) {
          {absl::StrCat(n.load(), " requests by 96 threads on 2 instances for ", 12 * Scale(), " s"),
           absl::StrCat("not available: ", not_available, "; contention for the seat known taken: ",
                        contention.contention_wrong, "; anything else: ", other)},
-         ops, checker);
+         ops, checker.violations());
 }
 
 }  // namespace
