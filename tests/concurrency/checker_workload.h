@@ -6,7 +6,7 @@
 //
 // Workload is what the clients share (the cluster, which instances are
 // alive, calls in flight, the end of the load); Client is one thread's
-// stream. Test code only.
+// stream; Clients runs several and gathers their calls. Test code only.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -347,6 +347,41 @@ class Client {
   std::vector<Op> ops_;
 };
 
-// ---------------------------------------------------------------- the test --
+// `count` clients of `workload` (client i built as Client(i, seed, workload)),
+// each running on a thread of its own from construction until the workload's
+// load ends.
+class Clients {
+ public:
+  Clients(Workload& workload, int count, uint64_t seed) {
+    for (int i = 0; i < count; ++i) clients_.push_back(std::make_unique<Client>(i, seed, workload));
+    for (auto& c : clients_) threads_.emplace_back([&c] { c->Run(); });
+  }
+  ~Clients() { JoinThreads(); }
+  Clients(const Clients&) = delete;
+  Clients& operator=(const Clients&) = delete;
+
+  // Waits for every client to end; returns every call they made, by seq.
+  // REQUIRES: called once.
+  std::vector<Op> Join() {
+    JoinThreads();
+    std::vector<Op> ops;
+    for (auto& c : clients_) {
+      for (Op& op : c->ops()) ops.push_back(std::move(op));
+    }
+    std::sort(ops.begin(), ops.end(), [](const Op& a, const Op& b) { return a.seq < b.seq; });
+    return ops;
+  }
+
+ private:
+  void JoinThreads() {
+    for (std::thread& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+  std::vector<std::unique_ptr<Client>> clients_;
+  std::vector<std::thread> threads_;
+};
+
 
 }  // namespace inventory::checker

@@ -179,10 +179,7 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
   // --- the load ---
   const int64_t load_start = NowMs();
   shared_.load_end_ms.store(load_start + load_seconds * 1000LL);
-  std::vector<std::unique_ptr<Client>> clients;
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kClients; ++i) clients.push_back(std::make_unique<Client>(i, seed, shared_));
-  for (auto& c : clients) threads.emplace_back([&c] { c->Run(); });
+  Clients clients(shared_, kClients, seed);
 
   // Snapshots of every seat while the load runs.
   std::vector<Snapshot> snapshots;
@@ -250,16 +247,10 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
   mark(absl::StrCat("Redis restarted on the same port: ", restarted.ToString()));
   EXPECT_TRUE(restarted.ok()) << restarted;
 
-  for (std::thread& t : threads) t.join();
+  const std::vector<Op> ops = clients.Join();
   reader.join();
   const int64_t load_done = NowMs();
   mark("load finished");
-
-  std::vector<Op> ops;
-  for (auto& c : clients) {
-    for (Op& op : c->ops()) ops.push_back(std::move(op));
-  }
-  std::sort(ops.begin(), ops.end(), [](const Op& a, const Op& b) { return a.seq < b.seq; });
 
   // Wait past the latest expiry any hold request could have set.
   int64_t latest_expiry = 0;

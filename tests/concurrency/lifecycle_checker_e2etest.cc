@@ -370,10 +370,7 @@ TEST_F(LifecycleChecker, OperationsCutAtEveryStepAreFinishedOrUndone) {
   const int64_t load_ms = static_cast<int64_t>(45000 * scale);
   const int64_t load_start = NowMs();
   workload.load_end_ms.store(load_start + load_ms);
-  std::vector<std::unique_ptr<Client>> clients;
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 24; ++i) clients.push_back(std::make_unique<Client>(i, seed_, workload));
-  for (auto& c : clients) threads.emplace_back([&c] { c->Run(); });
+  Clients clients(workload, 24, seed_);
   // The SIGKILL, aimed at a moment with calls in flight on instance 2.
   SleepMs(load_ms / 2);
   int cut = 0;
@@ -385,18 +382,11 @@ TEST_F(LifecycleChecker, OperationsCutAtEveryStepAreFinishedOrUndone) {
   cluster_->Kill(2);
   workload.killed_at_ms.store(NowMs());
   workload.alive(2).store(false);
-  for (std::thread& t : threads) t.join();
+  const std::vector<Op> ops = clients.Join();
   proxy0.SetFaults({});
   proxy1.SetFaults({});
-  std::vector<Op> ops;
   int64_t last_end = 0;
-  for (auto& c : clients) {
-    for (Op& op : c->ops()) {
-      last_end = std::max(last_end, op.end_ms);
-      ops.push_back(std::move(op));
-    }
-  }
-  std::sort(ops.begin(), ops.end(), [](const Op& a, const Op& b) { return a.seq < b.seq; });
+  for (const Op& op : ops) last_end = std::max(last_end, op.end_ms);
   // Long after every operation ended (well past the repairer's bound), yet
   // before the holds expire.
   const int64_t settle_ms = 25000;
@@ -757,16 +747,7 @@ TEST_F(LifecycleChecker, RefusalsAreTruthfulAcrossInstances) {
   Workload workload(*cluster_, w);
   const int64_t load_ms = static_cast<int64_t>(40000 * Scale());
   workload.load_end_ms.store(NowMs() + load_ms);
-  std::vector<std::unique_ptr<Client>> clients;
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 16; ++i) clients.push_back(std::make_unique<Client>(i, seed_, workload));
-  for (auto& c : clients) threads.emplace_back([&c] { c->Run(); });
-  for (std::thread& t : threads) t.join();
-  std::vector<Op> ops;
-  for (auto& c : clients) {
-    for (Op& op : c->ops()) ops.push_back(std::move(op));
-  }
-  std::sort(ops.begin(), ops.end(), [](const Op& a, const Op& b) { return a.seq < b.seq; });
+  const std::vector<Op> ops = Clients(workload, 16, seed_).Join();
   std::set<std::string> users;
   for (int u = 0; u < w.users; ++u) users.insert(absl::StrCat(w.user_prefix, u));
   Snapshot final_snap;
