@@ -55,21 +55,19 @@ asio::awaitable<void> SeatAnnouncer::Announce(storage::TripRef trip, std::vector
   a.locked = std::move(lease.cells);
   a.token = std::move(lease.token);
   cache::TripKey key{trip.organization_id, trip.trip_id};
-  cache::Announcement sent = a;
-  absl::Status told = co_await edge_->Announce(key, std::move(sent));
+  absl::Status told = co_await edge_->Announce(key, std::move(a));
   if (told.ok()) {
     ++stats_.announcements_sent;
     co_return;
   }
   if (!news) co_return;  // only pre-locks: they expire by themselves
   ++stats_.announcements_failed;
-  a.locked.clear();
-  a.token.clear();
   if (queue_.size() >= options_.max_queued) {
     queue_.pop_front();
     ++stats_.announcements_dropped;
   }
-  queue_.push_back({std::move(key), std::move(a)});
+  // Queued without the lease: pre-locks expire by themselves.
+  queue_.push_back({++queued_seq_, std::move(key), Build(changes, facts)});
   stats_.announcements_queued = queue_.size();
 }
 
@@ -80,7 +78,8 @@ asio::awaitable<void> SeatAnnouncer::SendQueued() {
     Pending next = queue_.front();
     absl::Status told = co_await edge_->Announce(next.trip, next.announcement);
     if (!told.ok()) break;  // Redis still away: keep the order, try later
-    queue_.pop_front();
+    // The queue may have dropped it meanwhile (full): pop it only if still there.
+    if (!queue_.empty() && queue_.front().seq == next.seq) queue_.pop_front();
     ++stats_.announcements_retried;
   }
   stats_.announcements_queued = queue_.size();

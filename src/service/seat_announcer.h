@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -68,6 +69,7 @@ class SeatAnnouncer {
 
  private:
   struct Pending {
+    uint64_t seq = 0;  // order of queueing
     cache::TripKey trip;
     cache::Announcement announcement;
   };
@@ -81,6 +83,7 @@ class SeatAnnouncer {
   Clock clock_;
   ServiceStats& stats_;
   std::deque<Pending> queue_;
+  uint64_t queued_seq_ = 0;
   bool stopping_ = false;
   bool sending_ = false;
   std::unique_ptr<asio::steady_timer> timer_;
