@@ -249,8 +249,8 @@ class SeatStore {
   // The start of a hold: records `intent` (kind hold, sets intent.key) and a
   // marker that the hold counts against the user's limit, in one atomic
   // write; then counts the user's live markers. Over `max_live` (this one
-  // included) it removes the marker again and answers kLimitReached (the
-  // intent is left for the caller to drop). Race-free across any number of
+  // included) it answers kLimitReached, leaving the marker for the caller to
+  // remove (EndLive) and the intent for it to drop. Race-free across any number of
   // instances: of holds over the limit at the same time, the last to count
   // sees them all. Holds of one user racing each other may all be refused;
   // the limit is never exceeded.

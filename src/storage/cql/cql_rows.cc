@@ -40,7 +40,7 @@ std::vector<int64_t> Bigints(const cql::Row& row, std::string_view column) {
   return out;
 }
 
-cql::Value Ms(int64_t unix_ms) { return cql::Value(cql::Timestamp(std::chrono::milliseconds(unix_ms))); }
+cql::Value Ms(int64_t unix_ms) { return cql::Value::TimestampMillis(unix_ms); }
 
 cql::Value TextList(const std::vector<std::string>& items) {
   std::vector<cql::Value> values;

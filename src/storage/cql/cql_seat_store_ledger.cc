@@ -218,7 +218,7 @@ asio::awaitable<absl::StatusOr<LedgerResult>> CqlSeatStore::Step(LedgerStep step
       batch.Add(st_->hold_step_confirming, {to, step.order_id, step.booking_id, Ms(now), step.organization_id,
                                             step.user_id, HoldEntry(step.hold_id), from});
     } else {
-      batch.Add(st_->hold_step, {to, Ms(now), step.organization_id, step.user_id, HoldEntry(step.hold_id), from});
+      batch.Add(st_->ledger_step, {to, Ms(now), step.organization_id, step.user_id, HoldEntry(step.hold_id), from});
     }
   }
   if (step.booking_to) {
@@ -235,7 +235,7 @@ asio::awaitable<absl::StatusOr<LedgerResult>> CqlSeatStore::Step(LedgerStep step
                  b.trip_id, TextList(b.seat_ids), TextList(b.seat_numbers), TextList(b.ticket_ids), TextList(nids),
                  TextList(names), b.range.first, b.range.last, Ms(b.created_at_ms), Ms(now)});
     } else {
-      batch.Add(st_->booking_step, {to, Ms(now), step.organization_id, step.user_id, BookingEntry(step.booking_id),
+      batch.Add(st_->ledger_step, {to, Ms(now), step.organization_id, step.user_id, BookingEntry(step.booking_id),
                                     std::string(domain::BookingStateName(*step.booking_from))});
     }
   }

@@ -85,7 +85,7 @@ asio::awaitable<absl::Status> CqlStatements::Prepare(cql::Session& session, cons
        "request_key, seat_ids, first_segment, last_segment, created_at, expires_at, updated_at) "
        "VALUES (?, ?, ?, 'hold', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS"},
       // Every later step names the state it leaves.
-      {&hold_step, "UPDATE {ks}.user_ledger SET state = ?, updated_at = ?" + ledger_where + " IF state = ?"},
+      {&ledger_step, "UPDATE {ks}.user_ledger SET state = ?, updated_at = ?" + ledger_where + " IF state = ?"},
       {&hold_step_confirming,
        "UPDATE {ks}.user_ledger SET state = ?, order_id = ?, booking_id = ?, updated_at = ?" + ledger_where +
            " IF state = ?"},
@@ -94,7 +94,6 @@ asio::awaitable<absl::Status> CqlStatements::Prepare(cql::Session& session, cons
        "trip_id, seat_ids, seat_numbers, ticket_ids, passenger_nids, passenger_names, first_segment, "
        "last_segment, created_at, updated_at) "
        "VALUES (?, ?, ?, 'booking', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS"},
-      {&booking_step, "UPDATE {ks}.user_ledger SET state = ?, updated_at = ?" + ledger_where + " IF state = ?"},
 
       // --- Intents ---
       {&insert_intent,

@@ -27,8 +27,8 @@ struct CqlStatements {
   cql::PreparedStatement hold_if_available, hold_if_held_by, release, book, unbook, block_if_available,
       block_if_held_by, unblock;
   // The user's ledger.
-  cql::PreparedStatement insert_live, select_live, select_entry, delete_entry, insert_hold_if_absent, hold_step,
-      hold_step_confirming, insert_booking_if_absent, booking_step;
+  cql::PreparedStatement insert_live, select_live, select_entry, delete_entry, insert_hold_if_absent, ledger_step,
+      hold_step_confirming, insert_booking_if_absent;
   // Intents and the repair progress.
   cql::PreparedStatement insert_intent, delete_intent, select_intents, select_progress, update_progress;
   // Waitlist.
