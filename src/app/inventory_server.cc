@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/unix_time.h"
 #include "cql/session.h"
 #include "redis/client.h"
 #include "app/metrics_page.h"
@@ -193,13 +194,9 @@ void InventoryServer::ConnectRedis() {
 
 absl::Status InventoryServer::StartService() {
   // The clock every part uses (unix ms), and how far it may decide expiry.
-  auto system_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
   // A measurement older than three check intervals no longer counts.
   constexpr int64_t kClockCheckMs = 10000;
-  clock_ = std::make_unique<service::ClockGuard>(system_ms, config_.clock_skew_tolerance.count(), 3 * kClockCheckMs);
+  clock_ = std::make_unique<service::ClockGuard>(UnixNowMs, config_.clock_skew_tolerance.count(), 3 * kClockCheckMs);
   service::ClockGuard* clock = clock_.get();
 
   storage::CqlStoreOptions store_options;

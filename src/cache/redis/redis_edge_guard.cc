@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cache/edge_keys.h"
+#include "common/unix_time.h"
 #include "redis/reply.h"
 #include "redis/script.h"
 
@@ -149,11 +150,6 @@ return seq
   return kScript;
 }
 
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Transport errors pass through; a server error reply becomes INTERNAL.
 absl::StatusOr<redis::Reply> CheckReply(absl::StatusOr<redis::Reply> reply, const char* what) {
   if (!reply.ok()) return reply;
@@ -237,7 +233,7 @@ RedisEdgeGuard::RedisEdgeGuard(redis::Client& client, std::string prefix, NowMsF
                                RedisEdgeGuardOptions options)
     : client_(client),
       prefix_(std::move(prefix)),
-      now_ms_(now_ms ? std::move(now_ms) : NowMsFn(SystemNowMs)),
+      now_ms_(now_ms ? std::move(now_ms) : NowMsFn(UnixNowMs)),
       options_(Sanitized(options)) {}
 
 asio::awaitable<absl::StatusOr<LockResult>> RedisEdgeGuard::Acquire(TripKey trip, std::vector<SeatSegment> cells,

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/gather.h"
+#include "common/unix_time.h"
 #include "cql/batch.h"
 #include "cql/session.h"
 #include "storage/cql/cql_rows.h"
@@ -31,11 +32,6 @@ constexpr size_t kSnapshotChunk = 100;
 // Writes of one seat letting go of its owner's segments: a refusal retargets
 // the segments still the owner's, an unknown outcome is tried again.
 constexpr int kLetGoAttempts = 3;
-
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // True if every segment of `range` in `read` satisfies `pred`.
 template <typename Pred>
@@ -100,7 +96,7 @@ uint64_t StoreCounters::Total() const {
 
 CqlSeatStore::CqlSeatStore(cql::Session& session, CqlStoreOptions options)
     : session_(session), options_(std::move(options)), st_(std::make_unique<CqlStatements>()) {
-  if (!options_.now) options_.now = SystemNowMs;
+  if (!options_.now) options_.now = UnixNowMs;
   if (!options_.reclaim_now) options_.reclaim_now = options_.now;
   options_.intent_window_ms = std::max<int64_t>(1000, options_.intent_window_ms);
   options_.intent_shards = std::max(1, options_.intent_shards);
