@@ -100,13 +100,15 @@ asio::awaitable<HoldGate::Verdict> HoldGate::Enter(Request request) {
         co_return v;
       }
     }
-    // 2. A hold of the same cells in flight here.
+    // 2. A hold of the same cells in flight here (cells kept only when
+    // short-circuiting: nothing else reads them).
     std::vector<std::string> cells;
     std::shared_ptr<Flight> busy;
-    for (const std::string& seat : request.seats) {
-      for (int s = request.range.first; s <= request.range.last; ++s) {
-        cells.push_back(CellKey(trip, seat, s));
-        if (busy == nullptr && options_.short_circuit) {
+    if (options_.short_circuit) {
+      for (const std::string& seat : request.seats) {
+        for (int s = request.range.first; s <= request.range.last; ++s) {
+          cells.push_back(CellKey(trip, seat, s));
+          if (busy != nullptr) continue;
           auto it = inflight_.find(cells.back());
           if (it != inflight_.end()) busy = it->second;
         }
@@ -132,9 +134,7 @@ asio::awaitable<HoldGate::Verdict> HoldGate::Enter(Request request) {
     flight->seats = request.seats;
     flight->range = request.range;
     flight->cells = std::move(cells);
-    if (options_.short_circuit) {
-      for (const std::string& c : flight->cells) inflight_.emplace(c, flight);
-    }
+    for (const std::string& c : flight->cells) inflight_.emplace(c, flight);
     Verdict pass;
     pass.flight = flight;
 
