@@ -103,4 +103,13 @@ absl::Status EncodeBatch(const Batch& batch, Consistency consistency, std::optio
   return w.status();
 }
 
+absl::Status EncodeRegister(const std::vector<std::string>& event_types, std::string* out) {
+  if (event_types.empty()) return absl::InvalidArgumentError("REGISTER needs at least one event type");
+  RequestWriter w(out);
+  const size_t f = w.BeginFrame(Opcode::kRegister, 0);
+  w.WriteStringList(event_types);
+  w.EndFrame(f);
+  return w.status();
+}
+
 }  // namespace cql::internal

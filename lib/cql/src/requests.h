@@ -43,4 +43,11 @@ absl::Status EncodeExecute(std::string_view id, const QueryParameters& params, s
 absl::Status EncodeBatch(const Batch& batch, Consistency consistency, std::optional<Consistency> serial_consistency,
                          std::optional<int64_t> default_timestamp, std::string* out);
 
+// §4.1.8 REGISTER: a [string list] of event types ("TOPOLOGY_CHANGE",
+// "STATUS_CHANGE", "SCHEMA_CHANGE"); the server answers READY and then pushes
+// those events on stream -1 (§4.2.6; see EventMessage). The types are not
+// checked here: the server rejects unknown ones with a protocol ERROR.
+// INVALID_ARGUMENT for an empty list.
+absl::Status EncodeRegister(const std::vector<std::string>& event_types, std::string* out);
+
 }  // namespace cql::internal

@@ -1,5 +1,8 @@
 #include "response.h"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -8,6 +11,46 @@
 #include "result_response.h"
 
 namespace cql::internal {
+namespace {
+
+// 4 or 16 raw bytes as dotted IPv4 or RFC 5952 IPv6 text.
+std::string InetText(const std::string& raw) {
+  char text[INET6_ADDRSTRLEN] = {};
+  const int family = raw.size() == 4 ? AF_INET : AF_INET6;
+  if (inet_ntop(family, raw.data(), text, sizeof(text)) == nullptr) return "";
+  return text;
+}
+
+}  // namespace
+
+absl::StatusOr<EventMessage> DecodeEventBody(std::string_view body) {
+  ResponseReader r(body);
+  EventMessage e;
+  ASSIGN_OR_RETURN(std::string_view type, r.ReadString());
+  e.type = std::string(type);
+  if (type == "TOPOLOGY_CHANGE" || type == "STATUS_CHANGE") {
+    ASSIGN_OR_RETURN(std::string_view change, r.ReadString());
+    ASSIGN_OR_RETURN(Inet inet, r.ReadInet());
+    e.change = std::string(change);
+    e.address = InetText(inet.address);
+    e.port = inet.port;
+  } else if (type == "SCHEMA_CHANGE") {
+    ASSIGN_OR_RETURN(std::string_view change, r.ReadString());
+    ASSIGN_OR_RETURN(std::string_view target, r.ReadString());
+    ASSIGN_OR_RETURN(std::string_view keyspace, r.ReadString());
+    e.change = std::string(change);
+    e.target = std::string(target);
+    e.keyspace = std::string(keyspace);
+    if (target == "TABLE" || target == "TYPE" || target == "FUNCTION" || target == "AGGREGATE") {
+      ASSIGN_OR_RETURN(std::string_view name, r.ReadString());
+      e.name = std::string(name);
+    }
+    if (target == "FUNCTION" || target == "AGGREGATE") {
+      RETURN_IF_ERROR(r.ReadStringList().status());  // argument types: read, not kept
+    }
+  }
+  return e;
+}
 
 absl::StatusOr<size_t> ReadResponsePreamble(const FrameHeader& header, std::string_view body,
                                             std::vector<std::string>* warnings) {
@@ -61,8 +104,8 @@ absl::StatusOr<ResponseMessage> DecodeResponse(Frame frame) {
       return AuthSuccessMessage{std::move(t)};
     }
     case Opcode::kEvent: {
-      ASSIGN_OR_RETURN(std::string_view type, r.ReadString());
-      return EventMessage{std::string(type)};
+      ASSIGN_OR_RETURN(EventMessage event, DecodeEventBody(r.data()));
+      return event;
     }
     case Opcode::kResult: {
       ASSIGN_OR_RETURN(Result result, ResultBuilder::Decode(std::move(frame.body), offset, std::move(warnings)));

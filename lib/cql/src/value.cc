@@ -1,5 +1,8 @@
 #include "cql/value.h"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
@@ -23,6 +26,7 @@ bool operator==(const Value& a, const Value& b) {
       return true;
     case Value::Kind::kText:
     case Value::Kind::kBlob:
+    case Value::Kind::kInet:
       return a.text_ == b.text_;
     case Value::Kind::kInt:
     case Value::Kind::kBigint:
@@ -39,12 +43,22 @@ bool operator==(const Value& a, const Value& b) {
   return false;
 }
 
+std::string Value::inet_string() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  const int family = text_.size() == 4 ? AF_INET : text_.size() == 16 ? AF_INET6 : -1;
+  if (family < 0 || inet_ntop(family, text_.data(), buf, sizeof(buf)) == nullptr) {
+    return absl::StrCat("inet(0x", absl::BytesToHexString(text_), ")");
+  }
+  return buf;
+}
+
 std::string Value::DebugString() const {
   switch (kind_) {
     case Kind::kNull: return "null";
     case Kind::kUnset: return "unset";
     case Kind::kText: return absl::StrCat("'", absl::CEscape(text_), "'");
     case Kind::kBlob: return absl::StrCat("0x", absl::BytesToHexString(text_));
+    case Kind::kInet: return inet_string();
     case Kind::kInt:
     case Kind::kBigint: return absl::StrCat(int_);
     case Kind::kBoolean: return int_ ? "true" : "false";
@@ -83,6 +97,7 @@ std::string_view ValueKindName(Value::Kind kind) {
     case Value::Kind::kTimestamp: return "timestamp";
     case Value::Kind::kUuid: return "uuid";
     case Value::Kind::kBlob: return "blob";
+    case Value::Kind::kInet: return "inet";
     case Value::Kind::kList: return "list";
     case Value::Kind::kSet: return "set";
     case Value::Kind::kMap: return "map";

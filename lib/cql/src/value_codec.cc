@@ -106,6 +106,13 @@ absl::Status WriteValueAt(const Value& value, const DataType* type, RequestWrite
     case K::kBlob:  // §6.3; also raw bytes for any column type
       w.WriteBytes(value.text());
       return absl::OkStatus();
+    case K::kInet:  // §6.9: 4 or 16 address bytes
+      if (type != nullptr && type->id != TypeId::kInet) return Mismatch(value, *type);
+      if (value.text().size() != 4 && value.text().size() != 16) {
+        return absl::InvalidArgumentError("an inet value has 4 or 16 address bytes");
+      }
+      w.WriteBytes(value.text());
+      return absl::OkStatus();
     case K::kInt:  // §6.10 (and widened: §6.2, §6.14, §6.19)
     case K::kBigint:
       if (type == nullptr) {
@@ -211,6 +218,11 @@ absl::StatusOr<Value> DecodeAt(const DataType& type, std::optional<std::string_v
       ASSIGN_OR_RETURN(Uuid u, DecodeUuid(b));
       return Value::FromUuid(u);
     }
+    case TypeId::kInet:
+      if (b.size() != 4 && b.size() != 16) {
+        return absl::InternalError(absl::StrCat("inet cell has ", b.size(), " bytes, expected 4 or 16"));
+      }
+      return Value::Inet(std::string(b));
     case TypeId::kList:
     case TypeId::kSet:
     case TypeId::kMap:

@@ -24,7 +24,7 @@ absl::Status WriteValue(const Value& value, const DataType* type, RequestWriter&
 
 // Decodes one cell of type `type`; nullopt bytes decode to Value::Null().
 // UNIMPLEMENTED for types without a Value kind (decimal, varint, double,
-// float, inet, date, time, UDT, tuple, custom); INTERNAL for malformed bytes.
+// float, date, time, UDT, tuple, custom); INTERNAL for malformed bytes.
 absl::StatusOr<Value> DecodeValue(const DataType& type, std::optional<std::string_view> bytes);
 
 // Fixed-width primitives of §6 (exact size required).

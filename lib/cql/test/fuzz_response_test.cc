@@ -38,7 +38,11 @@ std::vector<std::string> Seeds() {
   w.WriteString("[applied]");
   WriteDataType(DataType{TypeId::kBoolean, "", {}, {}}, w);
   w.WriteString("m");
-  WriteDataType(DataType{TypeId::kMap, "", {DataType{TypeId::kVarchar, "", {}, {}}, DataType{TypeId::kList, "", {DataType{TypeId::kInt, "", {}, {}}}, {}}}, {}}, w);
+  WriteDataType(DataType{TypeId::kMap, "",
+                         {DataType{TypeId::kVarchar, "", {}, {}},
+                          DataType{TypeId::kList, "", {DataType{TypeId::kInt, "", {}, {}}}, {}}},
+                         {}},
+                w);
   w.WriteString("u");
   WriteDataType(DataType{TypeId::kUdt, "ks.addr", {DataType{TypeId::kVarchar, "", {}, {}}}, {"street"}}, w);
   w.WriteInt(2);
@@ -59,7 +63,9 @@ std::vector<std::string> Seeds() {
   w.WriteString("ks");
   w.WriteString("t");
   w.WriteString("k");
-  WriteDataType(DataType{TypeId::kTuple, "", {DataType{TypeId::kInt, "", {}, {}}, DataType{TypeId::kCustom, "x.Y", {}, {}}}, {}}, w);
+  WriteDataType(
+      DataType{TypeId::kTuple, "", {DataType{TypeId::kInt, "", {}, {}}, DataType{TypeId::kCustom, "x.Y", {}, {}}}, {}},
+      w);
   w.WriteInt(4);
   w.WriteInt(0);
   seeds.push_back(FrameOf(Opcode::kResult, 0, b));
@@ -88,7 +94,7 @@ std::vector<std::string> Seeds() {
     EncodeErrorBody(e, w);
     seeds.push_back(FrameOf(Opcode::kError, 0, b));
   }
-  // Supported, authenticate, auth success, event, ready; with warnings.
+  // Supported, authenticate, auth success, ready; with warnings.
   b.clear();
   w.WriteStringMultimap({{"CQL_VERSION", "3.4.7"}, {"COMPRESSION", "lz4"}});
   seeds.push_back(FrameOf(Opcode::kSupported, 0, b));
@@ -103,6 +109,25 @@ std::vector<std::string> Seeds() {
   w.WriteInt(1);
   seeds.push_back(FrameOf(Opcode::kResult, kFlagWarning, b));
   seeds.push_back(FrameOf(Opcode::kReady, 0, ""));
+  // Events (§4.2.6): topology (IPv4), status (IPv6), schema (function).
+  b.clear();
+  w.WriteString("TOPOLOGY_CHANGE");
+  w.WriteString("NEW_NODE");
+  w.WriteInet(std::string("\x0A\x00\x00\x01", 4), 9042);
+  seeds.push_back(FrameOf(Opcode::kEvent, 0, b));
+  b.clear();
+  w.WriteString("STATUS_CHANGE");
+  w.WriteString("DOWN");
+  w.WriteInet(std::string(15, '\0') + "\x01", 9042);
+  seeds.push_back(FrameOf(Opcode::kEvent, 0, b));
+  b.clear();
+  w.WriteString("SCHEMA_CHANGE");
+  w.WriteString("CREATED");
+  w.WriteString("AGGREGATE");
+  w.WriteString("ks");
+  w.WriteString("agg");
+  w.WriteStringList({"int", "text"});
+  seeds.push_back(FrameOf(Opcode::kEvent, 0, b));
   return seeds;
 }
 

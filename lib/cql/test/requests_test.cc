@@ -1,8 +1,16 @@
-// Request encoders (§4.1): the frames parse back field by field.
+// Request encoders (§4.1): the frames parse back field by field. Also the
+// REGISTER/EVENT pair (§4.1.8, §4.2.6): REGISTER byte for byte, and EVENT
+// bodies of every kind through the response decoder.
 #include "requests.h"
+
+#include <functional>
+#include <string>
+#include <variant>
 
 #include <gtest/gtest.h>
 
+#include "request_writer.h"
+#include "response.h"
 #include "response_reader.h"
 
 namespace cql::internal {
@@ -128,6 +136,185 @@ TEST(RequestsTest, BatchMixesPreparedAndQueries) {
   f.clear();
   EXPECT_EQ(EncodeBatch(empty, Consistency::kOne, std::nullopt, std::nullopt, &f).code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RequestsTest, RegisterIsAStringList) {
+  std::string f;
+  ASSERT_TRUE(EncodeRegister({"TOPOLOGY_CHANGE", "STATUS_CHANGE", "SCHEMA_CHANGE"}, &f).ok());
+  const std::string expected = std::string("\x04\x00\x00\x00\x0B\x00\x00\x00\x31", 9) +  // header, length 49
+                               std::string("\x00\x03", 2) +                              // 3 strings
+                               std::string("\x00\x0F", 2) + "TOPOLOGY_CHANGE" +          //
+                               std::string("\x00\x0D", 2) + "STATUS_CHANGE" +            //
+                               std::string("\x00\x0D", 2) + "SCHEMA_CHANGE";
+  EXPECT_EQ(f, expected);
+
+  f.clear();
+  EXPECT_EQ(EncodeRegister({}, &f).code(), absl::StatusCode::kInvalidArgument);
+}
+
+// An EVENT response frame (stream -1) with the body `write` produces.
+Frame EventFrame(const std::function<void(RequestWriter&)>& write, uint8_t flags = 0) {
+  std::string body;
+  RequestWriter w(&body);
+  write(w);
+  Frame f;
+  f.header = FrameHeader{0x84, flags, -1, Opcode::kEvent, static_cast<int32_t>(body.size())};
+  f.body = std::move(body);
+  return f;
+}
+
+absl::StatusOr<EventMessage> DecodeEvent(Frame f) {
+  auto m = DecodeResponse(std::move(f));
+  if (!m.ok()) return m.status();
+  if (!std::holds_alternative<EventMessage>(*m)) return absl::InternalError("not an EVENT");
+  return std::get<EventMessage>(std::move(*m));
+}
+
+TEST(EventDecodeTest, TopologyAndStatusChanges) {
+  auto e = DecodeEvent(EventFrame([](RequestWriter& w) {
+    w.WriteString("TOPOLOGY_CHANGE");
+    w.WriteString("NEW_NODE");
+    w.WriteInet(std::string("\xC0\xA8\x01\x02", 4), 9042);
+  }));
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->type, "TOPOLOGY_CHANGE");
+  EXPECT_EQ(e->change, "NEW_NODE");
+  EXPECT_EQ(e->address, "192.168.1.2");
+  EXPECT_EQ(e->port, 9042);
+  EXPECT_EQ(e->target, "");
+
+  for (const std::string change : {"REMOVED_NODE", "MOVED_NODE"}) {
+    e = DecodeEvent(EventFrame([&](RequestWriter& w) {
+      w.WriteString("TOPOLOGY_CHANGE");
+      w.WriteString(change);
+      w.WriteInet(std::string("\x0A\x00\x00\x01", 4), 19042);
+    }));
+    ASSERT_TRUE(e.ok()) << e.status();
+    EXPECT_EQ(e->change, change);
+    EXPECT_EQ(e->address, "10.0.0.1");
+    EXPECT_EQ(e->port, 19042);
+  }
+
+  // IPv6 in RFC 5952 form, no brackets.
+  e = DecodeEvent(EventFrame([](RequestWriter& w) {
+    w.WriteString("STATUS_CHANGE");
+    w.WriteString("DOWN");
+    w.WriteInet(std::string("\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16), 9042);
+  }));
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->type, "STATUS_CHANGE");
+  EXPECT_EQ(e->change, "DOWN");
+  EXPECT_EQ(e->address, "2001:db8::1");
+  EXPECT_EQ(e->port, 9042);
+
+  // A warning preamble before the body is skipped.
+  e = DecodeEvent(EventFrame([](RequestWriter& w) {
+    w.WriteStringList({"careful"});
+    w.WriteString("STATUS_CHANGE");
+    w.WriteString("UP");
+    w.WriteInet(std::string(15, '\0') + "\x01", 7000);
+  }, kFlagWarning));
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->change, "UP");
+  EXPECT_EQ(e->address, "::1");
+}
+
+TEST(EventDecodeTest, SchemaChanges) {
+  auto e = DecodeEvent(EventFrame([](RequestWriter& w) {
+    w.WriteString("SCHEMA_CHANGE");
+    w.WriteString("DROPPED");
+    w.WriteString("KEYSPACE");
+    w.WriteString("ks");
+  }));
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->type, "SCHEMA_CHANGE");
+  EXPECT_EQ(e->change, "DROPPED");
+  EXPECT_EQ(e->target, "KEYSPACE");
+  EXPECT_EQ(e->keyspace, "ks");
+  EXPECT_EQ(e->name, "");
+  EXPECT_EQ(e->address, "");
+
+  for (const std::string target : {"TABLE", "TYPE"}) {
+    e = DecodeEvent(EventFrame([&](RequestWriter& w) {
+      w.WriteString("SCHEMA_CHANGE");
+      w.WriteString("UPDATED");
+      w.WriteString(target);
+      w.WriteString("ks");
+      w.WriteString("obj");
+    }));
+    ASSERT_TRUE(e.ok()) << e.status();
+    EXPECT_EQ(e->change, "UPDATED");
+    EXPECT_EQ(e->target, target);
+    EXPECT_EQ(e->keyspace, "ks");
+    EXPECT_EQ(e->name, "obj");
+  }
+
+  for (const std::string target : {"FUNCTION", "AGGREGATE"}) {
+    e = DecodeEvent(EventFrame([&](RequestWriter& w) {
+      w.WriteString("SCHEMA_CHANGE");
+      w.WriteString("CREATED");
+      w.WriteString(target);
+      w.WriteString("ks");
+      w.WriteString("f");
+      w.WriteStringList({"int", "frozen<list<text>>"});
+    }));
+    ASSERT_TRUE(e.ok()) << e.status();
+    EXPECT_EQ(e->change, "CREATED");
+    EXPECT_EQ(e->target, target);
+    EXPECT_EQ(e->keyspace, "ks");
+    EXPECT_EQ(e->name, "f");
+    // The argument types are required (consumed) even though not kept.
+    e = DecodeEvent(EventFrame([&](RequestWriter& w) {
+      w.WriteString("SCHEMA_CHANGE");
+      w.WriteString("CREATED");
+      w.WriteString(target);
+      w.WriteString("ks");
+      w.WriteString("f");
+    }));
+    EXPECT_EQ(e.status().code(), absl::StatusCode::kInternal) << target;
+  }
+}
+
+TEST(EventDecodeTest, UnknownTypeKeepsOnlyTheType) {
+  auto e = DecodeEvent(EventFrame([](RequestWriter& w) {
+    w.WriteString("CLIENTS_CHANGE");
+    w.WriteInt(42);  // whatever follows is not looked at
+  }));
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->type, "CLIENTS_CHANGE");
+  EXPECT_EQ(e->change, "");
+  EXPECT_EQ(e->address, "");
+  EXPECT_EQ(e->port, 0);
+  EXPECT_EQ(e->keyspace, "");
+}
+
+TEST(EventDecodeTest, MalformedBodiesFail) {
+  // Truncated at every byte of a topology event.
+  std::string body;
+  RequestWriter w(&body);
+  w.WriteString("TOPOLOGY_CHANGE");
+  w.WriteString("NEW_NODE");
+  w.WriteInet(std::string("\x0A\x00\x00\x01", 4), 9042);
+  for (size_t n = 0; n < body.size(); ++n) {
+    EXPECT_FALSE(DecodeEventBody(std::string_view(body).substr(0, n)).ok()) << n;
+  }
+  EXPECT_TRUE(DecodeEventBody(body).ok());
+  // An [inet] of 5 bytes.
+  auto e = DecodeEvent(EventFrame([](RequestWriter& w) {
+    w.WriteString("STATUS_CHANGE");
+    w.WriteString("UP");
+    w.WriteByte(5);
+    w.WriteRaw("12345");
+    w.WriteInt(9042);
+  }));
+  EXPECT_EQ(e.status().code(), absl::StatusCode::kInternal);
+  // A schema change without its keyspace.
+  e = DecodeEvent(EventFrame([](RequestWriter& w) {
+    w.WriteString("SCHEMA_CHANGE");
+    w.WriteString("CREATED");
+    w.WriteString("TABLE");
+  }));
+  EXPECT_EQ(e.status().code(), absl::StatusCode::kInternal);
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 // Values are always sent as bound [value]s (native_protocol_v4.spec §4.1.4),
 // never spliced into query text. Supported kinds and their wire formats
 // (§6): text/varchar/ascii, int, bigint/counter, boolean, timestamp,
-// uuid/timeuuid, blob, list/set/map of those, plus null and unset.
+// uuid/timeuuid, blob, inet, list/set/map of those, plus null and unset.
 //
 // When the statement's bind metadata is known (prepared statements), values
 // are checked against the column types before sending and integers are
@@ -40,6 +40,7 @@ class Value {
     kTimestamp,
     kUuid,
     kBlob,
+    kInet,  // an IPv4 (4 bytes) or IPv6 (16 bytes) address
     kList,
     kSet,
     kMap,
@@ -74,6 +75,12 @@ class Value {
     v.kind_ = Kind::kBlob;
     return v;
   }
+  // REQUIRES: 4 or 16 address bytes (network order).
+  static Value Inet(std::string address_bytes) {
+    Value v(std::move(address_bytes));
+    v.kind_ = Kind::kInet;
+    return v;
+  }
   static Value List(std::vector<Value> elements) { return Collection(Kind::kList, std::move(elements)); }
   static Value Set(std::vector<Value> elements) { return Collection(Kind::kSet, std::move(elements)); }
   // Map entries in order; keys are not de-duplicated client-side.
@@ -83,7 +90,7 @@ class Value {
   bool is_null() const { return kind_ == Kind::kNull; }
   bool is_unset() const { return kind_ == Kind::kUnset; }
 
-  // Accessors. REQUIRES: kind() matches (kText/kBlob for text(); kInt,
+  // Accessors. REQUIRES: kind() matches (kText/kBlob/kInet for text(); kInt,
   // kBigint, kBoolean or kTimestamp for the integer ones).
   const std::string& text() const { return text_; }
   int32_t int_value() const { return static_cast<int32_t>(int_); }
@@ -91,6 +98,8 @@ class Value {
   bool bool_value() const { return int_ != 0; }
   Timestamp timestamp_value() const { return Timestamp(std::chrono::milliseconds(int_)); }
   const Uuid& uuid() const { return uuid_; }
+  // kInet: the address in text form ("10.0.0.1", "::1").
+  std::string inet_string() const;
   // kList/kSet: the elements. kMap: keys and values alternate (k0, v0, k1, v1...).
   const std::vector<Value>& elements() const { return elements_; }
   size_t map_size() const { return elements_.size() / 2; }
