@@ -51,24 +51,6 @@ auto RunSync(asio::io_context& io, Fn&& fn) {
 }
 
 // Contact points as IP literals: names are resolved here, once, at start-up.
-absl::StatusOr<std::vector<std::string>> ResolveHosts(asio::io_context& io, const std::vector<std::string>& hosts,
-                                                      uint16_t default_port, uint16_t* port_out) {
-  std::vector<std::string> out;
-  asio::ip::tcp::resolver resolver(io);
-  for (const std::string& h : hosts) {
-    auto hp = ParseHostPort(h, default_port);
-    if (!hp.ok()) return hp.status();
-    *port_out = hp->port;
-    asio::error_code ec;
-    auto results = resolver.resolve(asio::ip::tcp::v4(), hp->host, std::to_string(hp->port), ec);
-    if (ec || results.empty()) {
-      return absl::UnavailableError(absl::StrCat("cannot resolve database host '", hp->host, "': ", ec.message()));
-    }
-    out.push_back(results.begin()->endpoint().address().to_string());
-  }
-  return out;
-}
-
 cql::Consistency ConsistencyByName(const std::string& name) {
   if (name == "ANY") return cql::Consistency::kAny;
   if (name == "ONE") return cql::Consistency::kOne;
@@ -109,6 +91,8 @@ absl::Status InventoryServer::StartHttp() {
     out.redis = redis_->stats();
     out.redis_connected = redis_->connected();
     out.database_connections = db_->open_connections();
+    out.database_nodes = db_->Hosts();
+    out.database_local_dc = db_->local_datacenter();
     return out;
   };
   http_->Handle("/metrics", [sources] {
@@ -135,11 +119,17 @@ void InventoryServer::StopHttp() {
 
 absl::Status InventoryServer::ConnectDatabase() {
   cql::SessionOptions options;
-  uint16_t port = config_.db_port;
-  auto hosts = ResolveHosts(io_, config_.db_hosts, config_.db_port, &port);
-  if (!hosts.ok()) return hosts.status();
-  options.contact_points = *hosts;
-  options.port = port;
+  options.contact_points = config_.db_hosts;
+  options.port = config_.db_port;
+  options.local_datacenter = config_.db_local_dc;
+  options.token_aware = config_.db_token_aware;
+  options.heartbeat_interval = config_.db_heartbeat;
+  options.heartbeat_timeout = config_.db_heartbeat;
+  options.tls.enabled = config_.db_tls;
+  options.tls.ca_file = config_.db_tls_ca_file;
+  options.tls.cert_file = config_.db_tls_cert_file;
+  options.tls.key_file = config_.db_tls_key_file;
+  options.tls.verify_hostname = config_.db_tls_verify_hostname;
   options.username = config_.db_username;
   options.password = config_.db_password;
   options.connect_timeout = config_.db_connect_timeout;
@@ -154,8 +144,11 @@ absl::Status InventoryServer::ConnectDatabase() {
   }
   db_ = std::move(*session);
   const bool scylla = db_->IsScylla();
-  spdlog::info("backend=database state=connected kind={} hosts={} port={}", scylla ? "scylladb" : "cassandra",
-               absl::StrJoin(*hosts, ","), port);
+  std::vector<std::string> nodes;
+  for (const cql::HostInfo& h : db_->Hosts()) nodes.push_back(h.endpoint);
+  spdlog::info("backend=database state=connected kind={} nodes={} local_dc={} token_aware={} tls={}",
+               scylla ? "scylladb" : "cassandra", absl::StrJoin(nodes, ","), db_->local_datacenter(),
+               config_.db_token_aware, config_.db_tls);
 
   storage::SchemaOptions schema{config_.db_keyspace, config_.db_replication, scylla};
   auto applied = RunOn(io_, [&]() { return storage::ApplyMigrations(*db_, schema); });

@@ -5,6 +5,52 @@
 #include "metrics/process.h"
 
 namespace inventory {
+namespace {
+
+// Per database node: state, pool, where requests were routed, latency.
+void ExportDatabaseNodes(const std::vector<cql::HostInfo>& nodes, metrics::Exposition& page) {
+  constexpr std::string_view kRouted = "inventory_db_node_requests_total";
+  constexpr std::string_view kRoutedHelp =
+      "Requests sent to a database node: to a replica of their partition, to a node that is not one (every "
+      "replica down), or without a routing token (unrouted).";
+  constexpr std::string_view kLwt = "inventory_db_node_lwt_total";
+  constexpr std::string_view kLwtHelp =
+      "Conditional statements and SERIAL reads sent to a node: the first replica of their partition (primary), a "
+      "later replica (the first was down), or no replica.";
+  std::vector<double> bounds;
+  for (double ms : cql::HostLatencyBucketsMs()) bounds.push_back(ms / 1000.0);
+  for (const cql::HostInfo& n : nodes) {
+    const metrics::Labels node = {{"node", n.endpoint}, {"dc", n.datacenter}};
+    page.Gauge("inventory_db_node_up", "1 while the node has a usable, answering connection.", node, n.up ? 1 : 0);
+    page.Gauge("inventory_db_node_connections", "Open connections to the node.", node, n.open_connections);
+    page.Gauge("inventory_db_node_in_flight", "Requests waiting for the node's answer.", node, n.in_flight);
+    const std::pair<const char*, int64_t> routes[] = {
+        {"replica", n.replica}, {"non_replica", n.non_replica}, {"unrouted", n.unrouted}};
+    for (const auto& [route, count] : routes) {
+      metrics::Labels labels = node;
+      labels.emplace_back("route", route);
+      page.Counter(kRouted, kRoutedHelp, labels, static_cast<double>(count));
+    }
+    const std::pair<const char*, int64_t> lwts[] = {
+        {"primary", n.lwt_primary}, {"replica", n.lwt_replica}, {"non_replica", n.lwt_non_replica}};
+    for (const auto& [coordinator, count] : lwts) {
+      metrics::Labels labels = node;
+      labels.emplace_back("coordinator", coordinator);
+      page.Counter(kLwt, kLwtHelp, labels, static_cast<double>(count));
+    }
+    page.Counter("inventory_db_node_errors_total", "Requests to the node that failed (lost, timed out, refused).",
+                 node, static_cast<double>(n.errors));
+    page.Counter("inventory_db_node_connects_total", "Connections opened to the node.", node,
+                 static_cast<double>(n.connects));
+    page.Counter("inventory_db_node_connect_failures_total", "Failed connection attempts to the node.", node,
+                 static_cast<double>(n.connect_failures));
+    std::vector<uint64_t> counts(n.latency_buckets.begin(), n.latency_buckets.end());
+    page.AddHistogram("inventory_db_node_latency_seconds", "Time from sending a request to the node to its answer.",
+                      node, bounds, counts, static_cast<double>(n.latency_sum_us) / 1e6);
+  }
+}
+
+}  // namespace
 
 std::string RenderMetrics(const MetricsSources& sources) {
   metrics::Exposition page;
@@ -24,6 +70,7 @@ std::string RenderMetrics(const MetricsSources& sources) {
   }
   page.Gauge("inventory_db_connections", "Open database connections.", {},
              static_cast<double>(sources.database_connections));
+  ExportDatabaseNodes(sources.database_nodes, page);
 
   page.Counter("inventory_redis_commands_total", "Redis commands sent (the start-up ping included).", {},
                static_cast<double>(sources.redis.commands_sent));
@@ -128,7 +175,11 @@ std::string RenderHealth(const MetricsSources& sources) {
   const service::ClockGuard& clock = sources.inventory->clock();
   const service::ServiceStats& s = sources.inventory->stats();
   std::string skew = clock.skew_ms().has_value() ? absl::StrCat(*clock.skew_ms()) : "null";
+  int up = 0;
+  for (const cql::HostInfo& n : sources.database_nodes) up += n.up ? 1 : 0;
   return absl::StrCat(R"({"status":"serving","database_connections":)", sources.database_connections,
+                      R"(,"database":{"nodes":)", sources.database_nodes.size(), R"(,"nodes_up":)", up,
+                      R"(,"local_dc":")", sources.database_local_dc, R"("})",
                       R"(,"redis":")", sources.redis_connected ? "connected" : "unavailable",
                       R"(","clock":{"skew_ms":)", skew, R"(,"tolerance_ms":)", clock.tolerance_ms(),
                       R"(,"reclaim":")", clock.ReclaimAllowed() ? "allowed" : "refused",

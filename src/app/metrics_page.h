@@ -10,8 +10,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "api/request_metrics.h"
+#include "cql/session.h"
 #include "redis/client_stats.h"
 #include "service/inventory.h"
 #include "storage/cql/cql_seat_store.h"
@@ -25,6 +27,8 @@ struct MetricsSources {
   redis::ClientStats redis;       // copied out by the caller
   bool redis_connected = false;
   int database_connections = 0;
+  std::vector<cql::HostInfo> database_nodes;  // copied out by the caller
+  std::string database_local_dc;
 };
 
 std::string RenderMetrics(const MetricsSources& sources);

@@ -3,7 +3,10 @@
 #include <CLI/CLI.hpp>
 
 #include <charconv>
+#include <fstream>
+#include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -25,11 +28,23 @@ bool IsConsistency(const std::string& name) {
 absl::StatusOr<HostPort> ParseHostPort(std::string_view text, uint16_t default_port) {
   HostPort out;
   out.port = default_port;
-  const size_t colon = text.rfind(':');
   std::string_view host = text;
-  if (colon != std::string_view::npos) {
-    host = text.substr(0, colon);
-    std::string_view port = text.substr(colon + 1);
+  std::string_view port;
+  bool has_port = false;
+  if (!text.empty() && text.front() == '[') {  // [IPv6] or [IPv6]:port
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos || (close + 1 < text.size() && text[close + 1] != ':')) {
+      return absl::InvalidArgumentError(absl::StrCat("bad address '", std::string(text), "'"));
+    }
+    host = text.substr(1, close - 1);
+    has_port = close + 1 < text.size();
+    if (has_port) port = text.substr(close + 2);
+  } else if (const size_t colon = text.rfind(':'); colon != std::string_view::npos && text.find(':') == colon) {
+    host = text.substr(0, colon);  // host:port (several colons: a bare IPv6 address)
+    port = text.substr(colon + 1);
+    has_port = true;
+  }
+  if (has_port) {
     unsigned value = 0;
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
@@ -48,6 +63,11 @@ absl::Status Validate(const Config& c) {
   if (c.grpc_port == c.http_port) return absl::InvalidArgumentError("http-port: must differ from grpc-port");
   if (c.db_hosts.empty()) return absl::InvalidArgumentError("scylla-hosts: at least one host");
   if (c.db_keyspace.empty()) return absl::InvalidArgumentError("scylla-keyspace: must not be empty");
+  if (c.db_tls && c.db_tls_ca_file.empty()) return absl::InvalidArgumentError("scylla-tls: needs scylla-tls-ca-file");
+  if (c.db_tls_cert_file.empty() != c.db_tls_key_file.empty()) {
+    return absl::InvalidArgumentError("scylla-tls-cert-file and scylla-tls-key-file go together");
+  }
+  if (c.db_heartbeat.count() < 0) return absl::InvalidArgumentError("scylla-heartbeat-ms: must be >= 0");
   for (char ch : c.db_keyspace) {
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) {
       return absl::InvalidArgumentError("scylla-keyspace: letters, digits and '_' only");
@@ -128,6 +148,8 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
   int64_t repair_min_age_ms = c.repair_min_age.count();
   int64_t repair_interval_ms = c.repair_interval.count();
   int64_t grace = c.shutdown_grace.count();
+  int64_t db_heartbeat_ms = c.db_heartbeat.count();
+  std::string db_password_file;
 
   app.add_option("--listen-address", c.listen_address, "Address the gRPC and HTTP listeners bind")->envname("LISTEN_ADDRESS");
   app.add_option("--grpc-port", c.grpc_port, "gRPC port")->envname("GRPC_PORT");
@@ -147,6 +169,26 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
   app.add_option("--scylla-connect-timeout-ms", db_connect_timeout_ms, "Timeout of one database connection attempt")
       ->envname("SCYLLA_CONNECT_TIMEOUT_MS");
   app.add_option("--scylla-connections", c.db_connections_per_host, "Connections per database host")->envname("SCYLLA_CONNECTIONS");
+  app.add_option("--scylla-local-dc", c.db_local_dc, "Preferred datacenter (empty: the first contact point's)")
+      ->envname("SCYLLA_LOCAL_DC");
+  app.add_option("--scylla-token-aware", c.db_token_aware,
+                 "Send each statement to a replica of its partition, LWTs to the first (on/off)")
+      ->envname("SCYLLA_TOKEN_AWARE");
+  app.add_option("--scylla-heartbeat-ms", db_heartbeat_ms,
+                 "Heartbeat on an idle database connection; unanswered as long, it is dropped (0: off)")
+      ->envname("SCYLLA_HEARTBEAT_MS");
+  app.add_option("--scylla-password-file", db_password_file, "File holding the database password")
+      ->envname("SCYLLA_PASSWORD_FILE");
+  app.add_option("--scylla-tls", c.db_tls, "TLS to the database nodes (on/off)")->envname("SCYLLA_TLS");
+  app.add_option("--scylla-tls-ca-file", c.db_tls_ca_file, "CA certificates (PEM) the nodes' certificates chain to")
+      ->envname("SCYLLA_TLS_CA_FILE");
+  app.add_option("--scylla-tls-cert-file", c.db_tls_cert_file, "Client certificate (PEM), if the nodes ask for one")
+      ->envname("SCYLLA_TLS_CERT_FILE");
+  app.add_option("--scylla-tls-key-file", c.db_tls_key_file, "Private key (PEM) of the client certificate")
+      ->envname("SCYLLA_TLS_KEY_FILE");
+  app.add_option("--scylla-tls-verify-hostname", c.db_tls_verify_hostname,
+                 "The node's certificate must name the address dialled (on/off)")
+      ->envname("SCYLLA_TLS_VERIFY_HOSTNAME");
   app.add_option("--redis-addr", redis_addr, "Redis host:port")->envname("REDIS_ADDR");
   app.add_option("--redis-username", c.redis_username, "Redis ACL user (empty: default user)")->envname("REDIS_USERNAME");
   app.add_option("--redis-password", c.redis_password, "Redis password (empty: no AUTH)")->envname("REDIS_PASSWORD");
@@ -200,6 +242,14 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
   if (!redis.ok()) return absl::InvalidArgumentError(absl::StrCat("redis-addr: ", redis.status().message()));
   c.redis = *redis;
   c.db_request_timeout = std::chrono::milliseconds(db_timeout_ms);
+  c.db_heartbeat = std::chrono::milliseconds(db_heartbeat_ms);
+  if (!db_password_file.empty()) {
+    std::ifstream in(db_password_file);
+    if (!in) return absl::InvalidArgumentError(absl::StrCat("scylla-password-file: cannot open ", db_password_file));
+    std::ostringstream secret;
+    secret << in.rdbuf();
+    c.db_password = std::string(absl::StripTrailingAsciiWhitespace(secret.str()));
+  }
   c.db_connect_timeout = std::chrono::milliseconds(db_connect_timeout_ms);
   c.redis_timeout = std::chrono::milliseconds(redis_timeout_ms);
   c.hold_ttl_default = std::chrono::seconds(hold_ttl);

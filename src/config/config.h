@@ -38,6 +38,19 @@ struct Config {
   std::chrono::milliseconds db_request_timeout{5000};
   std::chrono::milliseconds db_connect_timeout{5000};
   int db_connections_per_host = 1;
+  // Nodes of this datacenter are preferred (empty: the first contact point's).
+  std::string db_local_dc;
+  // Route statements to a replica of their partition (LWTs to the first).
+  bool db_token_aware = true;
+  // Heartbeat (OPTIONS) on a database connection idle this long; one that
+  // does not answer within the same time is dropped. 0: off.
+  std::chrono::milliseconds db_heartbeat{5000};
+  // TLS to the database nodes.
+  bool db_tls = false;
+  std::string db_tls_ca_file;
+  std::string db_tls_cert_file;
+  std::string db_tls_key_file;
+  bool db_tls_verify_hostname = true;
 
   // Redis (pre-locks, edge markers, seat-map cache). Losing it loses nothing.
   HostPort redis{"localhost", 6379};

@@ -106,17 +106,22 @@ void Exposition::Gauge(std::string_view name, std::string_view help, const Label
 
 void Exposition::AddHistogram(std::string_view name, std::string_view help, const Labels& labels,
                               const Histogram& h) {
+  AddHistogram(name, help, labels, h.bounds(), h.counts(), h.sum());
+}
+
+void Exposition::AddHistogram(std::string_view name, std::string_view help, const Labels& labels,
+                              const std::vector<double>& bounds, const std::vector<uint64_t>& counts, double sum) {
   std::string& out = FamilyFor(name, help, "histogram").samples;
   const std::string bucket_name = std::string(name) + "_bucket";
   uint64_t cumulative = 0;
-  for (size_t i = 0; i < h.bounds().size(); ++i) {
-    cumulative += h.counts()[i];
-    AppendSample(out, bucket_name, labels, "le", FormatValue(h.bounds()[i]), static_cast<double>(cumulative));
+  for (size_t i = 0; i < bounds.size() && i < counts.size(); ++i) {
+    cumulative += counts[i];
+    AppendSample(out, bucket_name, labels, "le", FormatValue(bounds[i]), static_cast<double>(cumulative));
   }
-  cumulative += h.counts().back();
+  if (counts.size() > bounds.size()) cumulative += counts.back();
   AppendSample(out, bucket_name, labels, "le", "+Inf", static_cast<double>(cumulative));
-  AppendSample(out, std::string(name) + "_sum", labels, {}, {}, h.sum());
-  AppendSample(out, std::string(name) + "_count", labels, {}, {}, static_cast<double>(h.count()));
+  AppendSample(out, std::string(name) + "_sum", labels, {}, {}, sum);
+  AppendSample(out, std::string(name) + "_count", labels, {}, {}, static_cast<double>(cumulative));
 }
 
 std::string Exposition::Text() const {

@@ -44,6 +44,10 @@ class Exposition {
   // Writes name_bucket{...,le="..."} lines with cumulative counts (the last
   // with le="+Inf", equal to the count), then name_sum and name_count.
   void AddHistogram(std::string_view name, std::string_view help, const Labels& labels, const Histogram& h);
+  // The same from per-bucket (not cumulative) counts kept elsewhere:
+  // counts.size() == bounds.size() + 1, the last counting values above.
+  void AddHistogram(std::string_view name, std::string_view help, const Labels& labels,
+                    const std::vector<double>& bounds, const std::vector<uint64_t>& counts, double sum);
 
   // The page: families in first-added order, each "# HELP", "# TYPE", samples.
   std::string Text() const;

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include <asio/co_spawn.hpp>
@@ -356,6 +357,84 @@ TEST_F(CqlTest, DefaultTimestampIsApplied) {
   auto r = Sync(session_->Query("SELECT WRITETIME(v) FROM " + Table("ts") + " WHERE k = 1"));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r->row(0).GetBigint(0), 1234567890);
+}
+
+// The node as the session sees it, and where statements were routed: a
+// prepared statement's partition key gives a token, the keyspace's
+// replication its replica (the one node), an LWT goes to the first replica.
+TEST_F(CqlTest, HostsShowTheNodeAndStatementsAreRoutedToTheirReplica) {
+  std::vector<HostInfo> hosts = session_->Hosts();
+  ASSERT_EQ(hosts.size(), 1u);
+  EXPECT_EQ(hosts[0].endpoint, TestHost() + ":" + std::to_string(TestPort()));
+  EXPECT_TRUE(hosts[0].up);
+  EXPECT_FALSE(hosts[0].datacenter.empty());
+  EXPECT_EQ(session_->local_datacenter(), hosts[0].datacenter);
+  EXPECT_EQ(hosts[0].latency_buckets.size(), kHostLatencyBuckets + 1);
+
+  MustQuery("CREATE TABLE " + Table("routed") + " (k text, c int, v int, PRIMARY KEY (k, c))");
+  auto insert = Sync(session_->Prepare("INSERT INTO " + Table("routed") + " (k, c, v) VALUES (?, ?, ?)"));
+  ASSERT_TRUE(insert.ok()) << insert.status();
+  auto lwt = Sync(session_->Prepare("INSERT INTO " + Table("routed") + " (k, c, v) VALUES (?, ?, ?) IF NOT EXISTS"));
+  ASSERT_TRUE(lwt.ok()) << lwt.status();
+  // The keyspace was created after the session connected: its replication
+  // arrives with the SCHEMA_CHANGE event (within a few seconds).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  int64_t replica = 0;
+  for (int i = 0; replica == 0 && std::chrono::steady_clock::now() < deadline; ++i) {
+    std::vector<Value> values = {Value("k" + std::to_string(i)), Value(int32_t{1}), Value(int32_t{2})};
+    auto r = Sync(session_->Execute(*insert, std::move(values)));
+    ASSERT_TRUE(r.ok()) << r.status();
+    replica = session_->Hosts()[0].replica;
+    if (replica == 0) std::this_thread::sleep_for(milliseconds(100));
+  }
+  ASSERT_GT(replica, 0) << "no statement was routed to its replica";
+  for (int i = 0; i < 5; ++i) {
+    std::vector<Value> values = {Value("lwt" + std::to_string(i)), Value(int32_t{1}), Value(int32_t{2})};
+    auto r = Sync(session_->Execute(*lwt, std::move(values)));
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+  hosts = session_->Hosts();
+  EXPECT_GE(hosts[0].lwt_primary, 5);
+  EXPECT_EQ(hosts[0].lwt_replica + hosts[0].lwt_non_replica, 0);
+  EXPECT_EQ(hosts[0].non_replica, 0);
+  int64_t latencies = 0;
+  for (int64_t n : hosts[0].latency_buckets) latencies += n;
+  EXPECT_EQ(latencies, hosts[0].requests);
+  EXPECT_TRUE(Sync(session_->WaitForSchemaAgreement()).ok());
+}
+
+TEST(CqlClusterTest, TokenAwarenessOffSendsEverythingUnrouted) {
+  asio::io_context io;
+  SessionOptions o = TestOptions();
+  o.token_aware = false;
+  auto session = RunSync(io, Session::Connect(io.get_executor(), o));
+  ASSERT_TRUE(session.ok()) << session.status();
+  auto select = RunSync(io, (*session)->Prepare("SELECT key FROM system.local WHERE key = ?"));
+  ASSERT_TRUE(select.ok()) << select.status();
+  std::vector<Value> values = {Value("local")};
+  ASSERT_TRUE(RunSync(io, (*session)->Execute(*select, std::move(values))).ok());
+  const std::vector<HostInfo> hosts = (*session)->Hosts();
+  ASSERT_EQ(hosts.size(), 1u);
+  EXPECT_EQ(hosts[0].replica, 0);
+  EXPECT_GE(hosts[0].unrouted, 2);  // the PREPARE and the EXECUTE
+  RunSync(io, (*session)->Close());
+}
+
+// A contact point written with its port, a name to resolve, and one that
+// does not answer: the session connects through the one that does.
+TEST(CqlClusterTest, ContactPointsWithTheirOwnPortsAndNames) {
+  asio::io_context io;
+  SessionOptions o = TestOptions();
+  o.port = 1;  // only used by contact points without a port
+  o.contact_points = {"127.0.0.1:1", "localhost:" + std::to_string(TestPort())};
+  auto session = RunSync(io, Session::Connect(io.get_executor(), o));
+  ASSERT_TRUE(session.ok()) << session.status();
+  const std::vector<HostInfo> hosts = (*session)->Hosts();
+  ASSERT_EQ(hosts.size(), 1u);
+  EXPECT_EQ(hosts[0].endpoint, "localhost:" + std::to_string(TestPort()));
+  auto r = RunSync(io, (*session)->Query("SELECT release_version FROM system.local"));
+  EXPECT_TRUE(r.ok()) << r.status();
+  RunSync(io, (*session)->Close());
 }
 
 TEST(CqlConnectTest, ClosedPortFailsFastWithClearMessage) {

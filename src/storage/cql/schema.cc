@@ -1,11 +1,17 @@
 #include "storage/cql/schema.h"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
 #include "cql/session.h"
+#include "cql/uuid.h"
 
 namespace inventory::storage {
 namespace {
@@ -149,6 +155,32 @@ absl::StatusOr<std::string> KeyspaceStatement(const SchemaOptions& o) {
   return stmt;
 }
 
+std::string WithTableId(std::string_view statement, std::string_view keyspace) {
+  constexpr std::string_view kCreate = "CREATE TABLE IF NOT EXISTS ";
+  std::string out(statement);
+  const size_t at = statement.find(kCreate);
+  if (at == std::string_view::npos) return out;
+  const size_t name_start = at + kCreate.size();
+  const size_t name_end = statement.find_first_of(" (\n", name_start);
+  if (name_end == std::string_view::npos) return out;
+  const std::string_view qualified = statement.substr(name_start, name_end - name_start);
+  std::string_view table = qualified.substr(qualified.find('.') == std::string_view::npos ? 0 : qualified.find('.') + 1);
+  // A name-based (version 5) UUID of "keyspace.table".
+  const std::string name = absl::StrCat(absl::string_view(keyspace.data(), keyspace.size()), ".",
+                                        absl::string_view(table.data(), table.size()));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(name.data(), name.size(), digest, &length, EVP_sha1(), nullptr);
+  std::array<uint8_t, 16> bytes;
+  std::copy(digest, digest + 16, bytes.begin());
+  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0f) | 0x50);
+  bytes[8] = static_cast<uint8_t>((bytes[8] & 0x3f) | 0x80);
+  const size_t close = out.rfind(')');
+  const bool has_with = close != std::string::npos && out.find("WITH ", close) != std::string::npos;
+  absl::StrAppend(&out, has_with ? " AND id = " : " WITH id = ", cql::Uuid(bytes).ToString());
+  return out;
+}
+
 // Note: GCC 12 mishandles temporaries inside co_await expressions, so every
 // awaited call here takes named locals and its result is a named local too.
 asio::awaitable<absl::StatusOr<int>> ApplyMigrations(cql::Session& session, const SchemaOptions& options) {
@@ -157,10 +189,11 @@ asio::awaitable<absl::StatusOr<int>> ApplyMigrations(cql::Session& session, cons
   absl::StatusOr<cql::Result> created = co_await session.Query(*keyspace_stmt);
   if (!created.ok()) co_return created.status();
 
-  const std::string ledger = WithKeyspace(
+  std::string ledger = WithKeyspace(
       "CREATE TABLE IF NOT EXISTS {ks}.schema_migrations ("
       "version int PRIMARY KEY, description text, applied_at timestamp)",
       options.keyspace);
+  if (!options.scylla) ledger = WithTableId(ledger, options.keyspace);
   created = co_await session.Query(ledger);
   if (!created.ok()) co_return created.status();
 
@@ -182,7 +215,8 @@ asio::awaitable<absl::StatusOr<int>> ApplyMigrations(cql::Session& session, cons
   for (const Migration& m : Migrations()) {
     if (std::find(applied.begin(), applied.end(), m.version) != applied.end()) continue;
     for (const std::string& stmt : m.statements) {
-      const std::string text = WithKeyspace(stmt, options.keyspace);
+      std::string text = WithKeyspace(stmt, options.keyspace);
+      if (!options.scylla) text = WithTableId(text, options.keyspace);
       absl::StatusOr<cql::Result> r = co_await session.Query(text);
       if (!r.ok()) co_return r.status();
     }
@@ -191,6 +225,9 @@ asio::awaitable<absl::StatusOr<int>> ApplyMigrations(cql::Session& session, cons
     if (!r.ok()) co_return r.status();
     ++count;
   }
+  // Instances started together must not go on with different schemas.
+  absl::Status agreed = co_await session.WaitForSchemaAgreement();
+  if (!agreed.ok()) co_return agreed;
   co_return count;
 }
 

@@ -53,7 +53,16 @@ absl::StatusOr<std::string> KeyspaceStatement(const SchemaOptions& options);
 // Replaces {ks} with the keyspace name.
 std::string WithKeyspace(std::string_view statement, std::string_view keyspace);
 
-// Creates the keyspace and applies pending migrations. Returns the number of
+// Appends "WITH id = <uuid>" (or "AND id = ...") to a CREATE TABLE IF NOT
+// EXISTS statement: a name-based UUID of "keyspace.table". Instances that
+// create the same table at once on different Cassandra nodes then create the
+// same table, not two tables with one name and different ids (a schema
+// conflict Cassandra cannot merge). Other statements are returned unchanged.
+// Not used on ScyllaDB, whose schema changes are serialised by Raft.
+std::string WithTableId(std::string_view statement, std::string_view keyspace);
+
+// Creates the keyspace and applies pending migrations, then waits until
+// every live node reports the same schema version. Returns the number of
 // migrations applied by this call (0 when the schema was current).
 asio::awaitable<absl::StatusOr<int>> ApplyMigrations(cql::Session& session, const SchemaOptions& options);
 

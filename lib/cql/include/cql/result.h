@@ -71,6 +71,10 @@ struct PreparedMetadata {
   std::vector<uint16_t> pk_indexes;
   std::vector<ColumnSpec> bind_columns;
   RowsMetadata result_metadata;
+  // Set by the session from the query text: a conditional statement (LWT).
+  bool conditional = false;
+  // A SELECT (idempotent unless QueryOptions says otherwise).
+  bool select = false;
 };
 
 // §4.2.5.5 / §4.2.6 SCHEMA_CHANGE.
