@@ -76,8 +76,8 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) 
   for (int i = 0; i < n; ++i) {
     absl::Status spawned = cluster->Spawn(i);
     if (!spawned.ok()) return spawned;
-    if (i == 0 || i == n - 1) {
-      absl::Status serving = wait(i == 0 ? 0 : 1, i);
+    if (cluster->options_.start_together ? i == n - 1 : (i == 0 || i == n - 1)) {
+      absl::Status serving = wait(i == 0 || cluster->options_.start_together ? 0 : 1, i);
       if (!serving.ok()) return serving;
     }
   }
@@ -93,7 +93,8 @@ absl::Status Cluster::Spawn(int i) {
                                    "--http-port",
                                    std::to_string(instance.http_port),
                                    "--scylla-hosts",
-                                   absl::StrCat(cql_host, ":", cql_port),
+                                   instance.options.cql_hosts.empty() ? absl::StrCat(cql_host, ":", cql_port)
+                                                                      : instance.options.cql_hosts,
                                    "--redis-addr",
                                    absl::StrCat("127.0.0.1:", redis_->port()),
                                    "--scylla-keyspace",

@@ -56,6 +56,9 @@ struct InstanceOptions {
   // INVENTORY_TEST_CQL_PORT.
   std::string cql_host;
   int cql_port = 0;
+  // When set, passed as --scylla-hosts verbatim (several contact points,
+  // "a:p,b:p"), and cql_host / cql_port are ignored.
+  std::string cql_hosts;
 };
 
 struct ClusterOptions {
@@ -67,6 +70,9 @@ struct ClusterOptions {
   std::string log_dir;
   std::string log_prefix = "checker";
   std::chrono::seconds start_timeout{120};  // per wait for SERVING
+  // Start every instance at once, the schema included (by default the first
+  // starts alone and creates it).
+  bool start_together = false;
   redis::testing::RedisServer::Options redis;
 };
 

@@ -59,10 +59,13 @@ absl::Status Db::Connect(const std::string& keyspace) {
 }
 
 absl::Status Db::Connect(const std::string& keyspace, const std::string& host, uint16_t port) {
+  return Connect(keyspace, std::vector<std::string>{absl::StrCat(host, ":", port)});
+}
+
+absl::Status Db::Connect(const std::string& keyspace, std::vector<std::string> contact_points) {
   keyspace_ = keyspace;
   cql::SessionOptions o = cql::testing::TestOptions();
-  o.contact_points = {host};
-  o.port = port;
+  o.contact_points = std::move(contact_points);
   absl::StatusOr<std::unique_ptr<cql::Session>> s = RunSync(io_, cql::Session::Connect(io_.get_executor(), o));
   if (!s.ok()) return s.status();
   session_ = std::move(*s);

@@ -95,6 +95,8 @@ class Db {
   // REQUIRES: called once, before anything else.
   absl::Status Connect(const std::string& keyspace);
   absl::Status Connect(const std::string& keyspace, const std::string& host, uint16_t port);
+  // Several contact points ("host:port" each), e.g. a cluster's nodes.
+  absl::Status Connect(const std::string& keyspace, std::vector<std::string> contact_points);
 
   // Every segment row of `seat` of the trip, at SERIAL (timeout 15 s). Rows
   // with a segment index outside 0 … segments-1 are ignored.
