@@ -10,6 +10,11 @@ the scenario's set-up and after its load, so set-up work is not counted.
 
 Usage: bench.py --cql HOST:PORT --redis HOST:PORT --out DIR [--quick]
                 [--only hot-seat,spread,seatmap,funnel] [--build DIR]
+       bench.py --cluster --cql H1:P,H2:P,H3:P --redis HOST:PORT --out DIR [--quick]
+
+--cluster runs `spread` on a cluster (keyspace RF 3, QUORUM, SERIAL) twice,
+with token-aware routing (LWTs to the first replica of their partition) and
+with round robin over the nodes, side by side.
 """
 
 import argparse
@@ -35,6 +40,14 @@ RUNS = [
     ("funnel", "on", [], (6_000, 200), 64),
 ]
 SEATMAP_TTL_MS = 5000
+
+# On a 3-node cluster: the same spread, routed by token or round robin.
+CLUSTER_FLAGS = ["--scylla-replication", "SimpleStrategy:3", "--scylla-consistency", "QUORUM",
+                 "--scylla-serial-consistency", "SERIAL"]
+CLUSTER_RUNS = [
+    ("spread", "token-aware", CLUSTER_FLAGS, (20_000, 400), 64),
+    ("spread", "round-robin", CLUSTER_FLAGS + ["--scylla-token-aware=off"], (20_000, 400), 64),
+]
 
 
 def log(text):
@@ -245,6 +258,16 @@ def figures(scenario, mode, summary, before, after, peak_rss, load_exit):
             "peak_resident_memory_bytes": peak_rss,
         },
         "cassandra_cpu_seconds_per_1000_requests": 1000 * per(cassandra_cpu),
+        # Where the database requests went (per-node counters, summed).
+        "routing": {
+            "replica": d("inventory_db_node_requests_total", route="replica"),
+            "non_replica": d("inventory_db_node_requests_total", route="non_replica"),
+            "unrouted": d("inventory_db_node_requests_total", route="unrouted"),
+            "lwt_primary": d("inventory_db_node_lwt_total", coordinator="primary"),
+            "lwt_replica": d("inventory_db_node_lwt_total", coordinator="replica"),
+            "lwt_non_replica": d("inventory_db_node_lwt_total", coordinator="non_replica"),
+            "db_errors": d("inventory_db_node_errors_total"),
+        },
     }
 
 
@@ -321,6 +344,16 @@ def targets(runs, lwt):
         if seatmap_off:
             ratio = seatmap["throughput_rps"] / seatmap_off["throughput_rps"] if seatmap_off["throughput_rps"] else 0
             out.append(("seatmap", "throughput ≥ 10× cache off", f"{ratio:.1f}×", ratio >= 10))
+    aware, robin = find(runs, "spread", "token-aware"), find(runs, "spread", "round-robin")
+    if aware:
+        rt = aware["routing"]
+        lwts = rt["lwt_primary"] + rt["lwt_replica"] + rt["lwt_non_replica"]
+        share = rt["lwt_primary"] / lwts if lwts else 0
+        out.append(("spread (cluster)", "LWTs at the first replica ≥ 99% (token-aware)", f"{100 * share:.2f}%",
+                    share >= 0.99))
+        if robin and robin["throughput_rps"]:
+            ratio = aware["throughput_rps"] / robin["throughput_rps"]
+            out.append(("spread (cluster)", "throughput token-aware ≥ round robin", f"{ratio:.2f}×", ratio >= 1))
     funnel = find(runs, "funnel", "on")
     if funnel:
         out.append(("funnel", "zero errors", f"{funnel['outcomes']['errors']}", funnel["outcomes"]["errors"] == 0))
@@ -363,6 +396,13 @@ def markdown(runs, lwt, goals, command):
             f"refused in process {e['rejected_inflight']:.0f}, by seat map {e['rejected_seatmap']:.0f}, "
             f"by Redis marker {e['rejected_redis_marker']:.0f}; cache hits {c['hits']:.0f}, "
             f"misses {c['misses']:.0f}, loads {c['loads']:.0f}")
+        rt = r.get("routing", {})
+        if rt:
+            lwt_total = rt["lwt_primary"] + rt["lwt_replica"] + rt["lwt_non_replica"]
+            lines.append(
+                f"  routing: {rt['replica']:.0f} to a replica, {rt['non_replica']:.0f} to another node, "
+                f"{rt['unrouted']:.0f} without a token; LWTs and SERIAL reads to the first replica "
+                f"{rt['lwt_primary']:.0f} of {lwt_total:.0f}; database errors {rt['db_errors']:.0f}")
     return "\n".join(lines) + "\n"
 
 
@@ -406,22 +446,25 @@ def main():
     parser.add_argument("--cassandra-pid", type=int, default=0,
                         help="pid of the Cassandra node, to report its CPU per request")
     parser.add_argument("--command", default=" ".join(sys.argv), help="command shown in the summary")
+    parser.add_argument("--cluster", action="store_true",
+                        help="--cql lists a cluster's nodes: spread with token-aware routing on and off")
     args = parser.parse_args()
     only = {s for s in args.only.split(",") if s}
     os.makedirs(args.out, exist_ok=True)
 
     runs, lwt = [], None
-    plan = [r for r in RUNS if not only or r[0] in only]
+    plan = [r for r in (CLUSTER_RUNS if args.cluster else RUNS) if not only or r[0] in only]
+    keyspace = args.keyspace + ("_rf3" if args.cluster else "")
     started = time.time()
     for i, (scenario, mode, flags, counts, workers) in enumerate(plan, 1):
         requests = counts[1] if args.quick else counts[0]
         log(f"[{i}/{len(plan)}] {scenario} ({mode}{': ' + ' '.join(flags) if flags else ''}): "
             f"{requests} requests, {workers} in flight")
-        service = Service(args.build, args.cql, args.redis, args.keyspace, flags,
+        service = Service(args.build, args.cql, args.redis, keyspace, flags,
                           os.path.join(args.out, f"inventoryd-{scenario}-{mode}.log"))
         try:
             json_path = os.path.join(args.out, f"load-{scenario}-{mode}.json")
-            if scenario == "spread":
+            if scenario == "spread" and not args.cluster:
                 lwt = [run_lwt_bench(args.build, args.cql, args.keyspace, requests, workers, args.out, "before",
                                      args.cassandra_pid)]
             before, after, summary, code = run_load(args.build, service, scenario, requests, workers, json_path,
@@ -429,7 +472,7 @@ def main():
             runs.append(figures(scenario, mode, summary, before, after, service.peak_rss_bytes(), code))
         finally:
             service.stop()
-        if scenario == "spread":
+        if scenario == "spread" and not args.cluster:
             lwt.append(run_lwt_bench(args.build, args.cql, args.keyspace, requests, workers, args.out, "after",
                                      args.cassandra_pid))
 

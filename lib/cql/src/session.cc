@@ -78,6 +78,8 @@ struct Route {
   std::optional<int64_t> token;
   bool lwt = false;
   bool idempotent = false;
+  // When set, receives the connection that answered.
+  std::shared_ptr<internal::Connection>* served = nullptr;
 };
 
 class Session::Core : public std::enable_shared_from_this<Core> {
@@ -91,8 +93,12 @@ class Session::Core : public std::enable_shared_from_this<Core> {
   asio::awaitable<absl::StatusOr<Result>> Run(const Route& route, milliseconds timeout,
                                               absl::FunctionRef<absl::Status(std::string*)> encode,
                                               const std::vector<std::shared_ptr<PreparedMetadata>>& prepared);
-  asio::awaitable<absl::StatusOr<Result>> AfterResult(absl::StatusOr<Result> result);
-  asio::awaitable<absl::Status> WaitForSchemaAgreement();
+  asio::awaitable<absl::StatusOr<Result>> AfterResult(absl::StatusOr<Result> result,
+                                                      std::shared_ptr<Connection> served);
+  // Asked of `witness`'s node when it is usable (the node that ran a schema
+  // change knows its new version at once; another node may not even have
+  // heard of it), else of any node.
+  asio::awaitable<absl::Status> WaitForSchemaAgreement(std::shared_ptr<Connection> witness);
   std::optional<int64_t> TokenOf(const PreparedMetadata& md, const std::vector<Value>& values) const;
 
   asio::any_io_executor executor;
@@ -126,6 +132,18 @@ class Session::Core : public std::enable_shared_from_this<Core> {
       absl::FunctionRef<absl::Status(std::string*)> encode,
       const std::vector<std::shared_ptr<PreparedMetadata>>& prepared);
   asio::awaitable<absl::Status> Reprepare(Connection& connection, PreparedMetadata& metadata, milliseconds timeout);
+
+ public:
+  // Prepares the statements on a connection in the background (a node that
+  // joined or came back, or the other nodes after a first Prepare), so that
+  // requests do not meet UNPREPARED there. Failures are left to the
+  // re-prepare on UNPREPARED.
+  void PrepareInBackground(std::shared_ptr<Connection> connection,
+                           std::vector<std::shared_ptr<PreparedMetadata>> statements);
+
+ private:
+  asio::awaitable<void> PrepareAll(std::shared_ptr<Core> self, std::shared_ptr<Connection> connection,
+                                   std::vector<std::shared_ptr<PreparedMetadata>> statements);
   std::shared_ptr<Connection> AnyConnection() const;
   // Waits until a pool connection attempt ends (or `until`).
   asio::awaitable<void> WaitForPool(Clock::time_point until);
@@ -490,6 +508,11 @@ asio::awaitable<void> Session::Core::OpenPoolConnection(Host& host, int slot) {
       }
     }
   }
+  if (!prepared_cache.empty()) {
+    std::vector<std::shared_ptr<PreparedMetadata>> statements;
+    for (const auto& [text, md] : prepared_cache) statements.push_back(md);
+    PrepareInBackground(conn, std::move(statements));
+  }
   host.connections[static_cast<size_t>(at)] = std::move(conn);
   host.failures = 0;
   host.next_attempt = {};
@@ -584,11 +607,11 @@ std::shared_ptr<Connection> Session::Core::AnyConnection() const {
   return nullptr;
 }
 
-asio::awaitable<absl::Status> Session::Core::WaitForSchemaAgreement() {
+asio::awaitable<absl::Status> Session::Core::WaitForSchemaAgreement(std::shared_ptr<Connection> witness) {
   const auto deadline = Clock::now() + options.schema_agreement_timeout;
   std::string last = "no node answered";
   while (!closed) {
-    std::shared_ptr<Connection> conn = AnyConnection();
+    std::shared_ptr<Connection> conn = witness && witness->usable() ? witness : AnyConnection();
     if (conn) {
       absl::StatusOr<Result> local = co_await QueryOn(*conn, internal::kSelectLocalSchema, Remaining(deadline));
       absl::StatusOr<Result> peers = absl::UnavailableError("not read");
@@ -602,10 +625,13 @@ asio::awaitable<absl::Status> Session::Core::WaitForSchemaAgreement() {
           absl::StatusOr<Uuid> id = row.GetUuid(0);
           absl::StatusOr<Uuid> v = row.GetUuid(1);
           if (!v.ok()) continue;
-          // Peers this session knows to be down do not count.
+          // Peers this session failed to reach do not count (a node still
+          // being connected to does).
           bool down = false;
           for (const auto& h : hosts) {
-            if (id.ok() && h->info.host_id && *h->info.host_id == *id) down = !h->Healthy(now);
+            if (id.ok() && h->info.host_id && *h->info.host_id == *id) {
+              down = h->failures > 0 && !h->Healthy(now);
+            }
           }
           if (!down) versions[v->ToString()].push_back(id.ok() ? id->ToString() : "?");
         }
@@ -702,7 +728,10 @@ asio::awaitable<absl::StatusOr<Result>> Session::Core::Run(
       const auto started = Clock::now();
       absl::StatusOr<Result> result = co_await SendWithReprepare(conn, Remaining(deadline), encode, prepared);
       host->counters.AddLatency(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
-      if (result.ok()) co_return result;
+      if (result.ok()) {
+        if (route.served != nullptr) *route.served = conn;
+        co_return result;
+      }
       ++host->counters.errors;
       if (ServerErrorOf(result.status()) && !NotApplied(result.status())) co_return result;
       last = result.status();
@@ -739,42 +768,60 @@ asio::awaitable<absl::Status> Session::Core::Reprepare(Connection& connection, P
   co_return absl::OkStatus();
 }
 
+void Session::Core::PrepareInBackground(std::shared_ptr<Connection> connection,
+                                        std::vector<std::shared_ptr<PreparedMetadata>> statements) {
+  if (closed || statements.empty() || !connection) return;
+  asio::co_spawn(executor, PrepareAll(shared_from_this(), std::move(connection), std::move(statements)),
+                 asio::detached);
+}
+
+asio::awaitable<void> Session::Core::PrepareAll(std::shared_ptr<Core> self, std::shared_ptr<Connection> connection,
+                                                std::vector<std::shared_ptr<PreparedMetadata>> statements) {
+  (void)self;
+  for (const auto& md : statements) {
+    if (closed || !connection->is_open()) break;
+    std::string frame;
+    if (!internal::EncodePrepare(md->query, &frame).ok()) continue;
+    absl::StatusOr<internal::Frame> answer = co_await connection->Send(frame, options.request_timeout);
+    (void)answer;  // the id is the same on every node (a digest of the text and keyspace)
+  }
+}
+
 asio::awaitable<absl::StatusOr<Result>> Session::Core::SendWithReprepare(
     std::shared_ptr<Connection> connection, milliseconds timeout, absl::FunctionRef<absl::Status(std::string*)> encode,
     const std::vector<std::shared_ptr<PreparedMetadata>>& prepared) {
-  std::string frame;
-  CO_RETURN_IF_ERROR(encode(&frame));
-  CO_ASSIGN_OR_RETURN(internal::Frame response, co_await connection->Send(frame, timeout));
-  absl::StatusOr<Result> result = internal::DecodeResultResponse(std::move(response));
-  if (result.ok() || prepared.empty()) co_return result;
-  std::optional<ServerError> error = ServerErrorOf(result.status());
-  if (!error || error->code != ErrorCode::kUnprepared) co_return result;
-
-  // UNPREPARED (§9, 0x2500): this node does not know the statement (another
-  // node prepared it, or it restarted). Re-prepare from the text, replay once.
-  bool matched = false;
-  for (const auto& md : prepared) {
-    if (md->id == error->unprepared_id) {
-      matched = true;
-      CO_RETURN_IF_ERROR(co_await Reprepare(*connection, *md, timeout));
+  // UNPREPARED (§9, 0x2500): this node does not know a statement (another
+  // node prepared it, or it restarted). It names one id per answer: prepare
+  // that one again from its text and replay, at most once per statement.
+  for (size_t replays = 0;; ++replays) {
+    std::string frame;
+    CO_RETURN_IF_ERROR(encode(&frame));
+    CO_ASSIGN_OR_RETURN(internal::Frame response, co_await connection->Send(frame, timeout));
+    absl::StatusOr<Result> result = internal::DecodeResultResponse(std::move(response));
+    if (result.ok() || prepared.empty() || replays >= prepared.size()) co_return result;
+    std::optional<ServerError> error = ServerErrorOf(result.status());
+    if (!error || error->code != ErrorCode::kUnprepared) co_return result;
+    bool matched = false;
+    for (const auto& md : prepared) {
+      if (md->id == error->unprepared_id) {
+        matched = true;
+        CO_RETURN_IF_ERROR(co_await Reprepare(*connection, *md, timeout));
+      }
+    }
+    if (!matched) {  // an id we never had: prepare them all
+      for (const auto& md : prepared) CO_RETURN_IF_ERROR(co_await Reprepare(*connection, *md, timeout));
     }
   }
-  if (!matched) {
-    for (const auto& md : prepared) CO_RETURN_IF_ERROR(co_await Reprepare(*connection, *md, timeout));
-  }
-  frame.clear();
-  CO_RETURN_IF_ERROR(encode(&frame));
-  CO_ASSIGN_OR_RETURN(internal::Frame retry, co_await connection->Send(frame, timeout));
-  co_return internal::DecodeResultResponse(std::move(retry));
 }
 
 // After a successful request: a USE changes the keyspace of new connections;
 // a schema change waits for agreement (a timeout is not the statement's error).
-asio::awaitable<absl::StatusOr<Result>> Session::Core::AfterResult(absl::StatusOr<Result> result) {
+asio::awaitable<absl::StatusOr<Result>> Session::Core::AfterResult(absl::StatusOr<Result> result,
+                                                                    std::shared_ptr<Connection> served) {
   if (!result.ok()) co_return result;
   if (result->kind() == ResultKind::kSetKeyspace) options.keyspace = result->keyspace();
   if (result->kind() == ResultKind::kSchemaChange) {
-    absl::Status agreed = co_await WaitForSchemaAgreement();
+    absl::Status agreed = co_await WaitForSchemaAgreement(std::move(served));
     (void)agreed;  // the change is applied; callers that need agreement ask WaitForSchemaAgreement()
   }
   co_return result;
@@ -817,10 +864,12 @@ asio::awaitable<absl::StatusOr<Result>> Session::Query(std::string cql, std::vec
   Route route;
   route.lwt = traits.conditional || IsSerial(params.consistency);
   route.idempotent = options.idempotent.value_or(traits.select);
+  std::shared_ptr<Connection> served;
+  route.served = &served;
   absl::StatusOr<Result> result = co_await core->Run(
       route, options.timeout.value_or(core->options.request_timeout),
       [&](std::string* out) { return internal::EncodeQuery(cql, params, out); }, NoPrepared());
-  co_return co_await core->AfterResult(std::move(result));
+  co_return co_await core->AfterResult(std::move(result), std::move(served));
 }
 
 asio::awaitable<absl::StatusOr<PreparedStatement>> Session::Prepare(std::string cql) {
@@ -844,6 +893,14 @@ asio::awaitable<absl::StatusOr<PreparedStatement>> Session::Prepare(std::string 
   metadata->query = cql;
   // A concurrent Prepare of the same text may have won; keep the first.
   auto [it, inserted] = core->prepared_cache.emplace(std::move(cql), metadata);
+  if (inserted) {
+    // The other nodes learn it now rather than at its first use there.
+    for (const auto& h : core->hosts) {
+      for (const auto& c : h->connections) {
+        if (c && c->usable()) core->PrepareInBackground(c, {metadata});
+      }
+    }
+  }
   co_return PreparedStatement(it->second);
 }
 
@@ -871,9 +928,11 @@ asio::awaitable<absl::StatusOr<Result>> Session::Execute(const PreparedStatement
   route.lwt = metadata->conditional || IsSerial(consistency);
   route.idempotent = options.idempotent.value_or(metadata->select);
   const std::vector<std::shared_ptr<PreparedMetadata>> prepared{metadata};
+  std::shared_ptr<Connection> served;
+  route.served = &served;
   absl::StatusOr<Result> result =
       co_await core->Run(route, options.timeout.value_or(core->options.request_timeout), encode, prepared);
-  co_return co_await core->AfterResult(std::move(result));
+  co_return co_await core->AfterResult(std::move(result), std::move(served));
 }
 
 asio::awaitable<absl::StatusOr<Result>> Session::ExecuteBatch(const Batch& batch, const QueryOptions& options) {
@@ -904,7 +963,7 @@ asio::awaitable<absl::StatusOr<Result>> Session::ExecuteBatch(const Batch& batch
 
 asio::awaitable<absl::Status> Session::WaitForSchemaAgreement() {
   std::shared_ptr<Core> core = core_;
-  co_return co_await core->WaitForSchemaAgreement();
+  co_return co_await core->WaitForSchemaAgreement(nullptr);
 }
 
 const std::multimap<std::string, std::string>& Session::supported() const { return core_->supported; }

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <variant>
@@ -136,6 +137,28 @@ struct FakeServer {
         w.WriteInt(0);  // flags
         w.WriteInt(0);  // columns
         w.WriteInt(Contains(body, "system.local") ? 1 : 0);
+      } else if (h->opcode == Opcode::kPrepare) {
+        // Prepared (§4.2.5.4) with no bind markers and no result columns;
+        // the id is the text's, the statement is known from now on.
+        auto text = ResponseReader(body).ReadLongString();
+        const std::string id = "id:" + std::string(text.ok() ? *text : "");
+        prepared_ids.insert(id);
+        start = w.BeginFrame(Opcode::kResult, h->stream);
+        w.WriteInt(4);
+        w.WriteShortBytes(id);
+        w.WriteInt(0);  // flags
+        w.WriteInt(0);  // columns
+        w.WriteInt(0);  // partition key columns
+        w.WriteInt(0);  // result metadata flags
+        w.WriteInt(0);  // result columns
+      } else if (std::optional<std::string> unknown = UnknownPreparedId(h->opcode, body)) {
+        // A statement this server does not know (restarted, or another node
+        // prepared it): UNPREPARED with its id (§9, 0x2500).
+        ++unprepared_answers;
+        start = w.BeginFrame(Opcode::kError, h->stream);
+        w.WriteInt(0x2500);
+        w.WriteString("Prepared query not found");
+        w.WriteShortBytes(*unknown);
       } else {
         ++queries;
         if (mode == Mode::kDropOnQuery) {
@@ -159,6 +182,35 @@ struct FakeServer {
     }
   }
 
+  // The first id of an EXECUTE or BATCH that was never prepared here.
+  std::optional<std::string> UnknownPreparedId(Opcode opcode, const std::string& body) const {
+    ResponseReader r(body);
+    std::vector<std::string> ids;
+    if (opcode == Opcode::kExecute) {
+      auto id = r.ReadShortBytes();
+      if (id.ok()) ids.emplace_back(*id);
+    } else if (opcode == Opcode::kBatch) {
+      (void)r.ReadByte();  // type
+      auto n = r.ReadShort();
+      for (int i = 0; n.ok() && i < *n; ++i) {
+        auto kind = r.ReadByte();
+        if (!kind.ok()) break;
+        if (*kind == 1) {
+          auto id = r.ReadShortBytes();
+          if (id.ok()) ids.emplace_back(*id);
+        } else {
+          (void)r.ReadLongString();
+        }
+        auto values = r.ReadShort();
+        for (int v = 0; values.ok() && v < *values; ++v) (void)r.ReadBytes();
+      }
+    }
+    for (const std::string& id : ids) {
+      if (!prepared_ids.count(id)) return id;
+    }
+    return std::nullopt;
+  }
+
   asio::awaitable<void> Accept() {
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(kTuple);
@@ -173,6 +225,8 @@ struct FakeServer {
   milliseconds query_delay{0};
   std::shared_ptr<asio::ssl::context> tls;  // set: serve TLS only
   std::string events_after_register;        // frames pushed after the READY to a REGISTER
+  std::set<std::string> prepared_ids;  // forgotten by clear(): a restarted node
+  int unprepared_answers = 0;
   int connections = 0;
   int queries = 0;
   int heartbeats = 0;  // OPTIONS after the handshake
@@ -222,6 +276,33 @@ TEST(ConnectionFaultTest, DroppedConnectionFailsInFlightRequestsThenReconnects) 
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->kind(), ResultKind::kVoid);
   EXPECT_EQ(server.connections, 3);
+}
+
+// A node that forgot the statements of a batch (it restarted, or another node
+// prepared them) answers UNPREPARED for one id at a time: each is prepared
+// again and the batch replayed until the node knows them all.
+TEST(ConnectionFaultTest, ABatchOfStatementsTheNodeForgotIsPreparedAgainAndReplayed) {
+  asio::io_context io;
+  FakeServer server(io);
+  asio::co_spawn(io, server.Accept(), asio::detached);
+  auto session = testing::RunSync(io, Session::Connect(io.get_executor(), OptionsFor(server.port())));
+  ASSERT_TRUE(session.ok()) << session.status();
+  auto first = testing::RunSync(io, (*session)->Prepare("UPDATE a SET v = 1 WHERE k = 1 IF v = 0"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = testing::RunSync(io, (*session)->Prepare("UPDATE a SET v = 2 WHERE k = 1 IF v = 0"));
+  ASSERT_TRUE(second.ok()) << second.status();
+  auto third = testing::RunSync(io, (*session)->Prepare("UPDATE a SET v = 3 WHERE k = 1 IF v = 0"));
+  ASSERT_TRUE(third.ok()) << third.status();
+  io.restart();
+  io.run_for(milliseconds(100));  // the session also prepares them on its other connections
+  server.prepared_ids.clear();
+
+  Batch batch;
+  batch.Add(*first, {}).Add(*second, {}).Add(*third, {});
+  auto r = testing::RunSync(io, (*session)->ExecuteBatch(batch));
+  EXPECT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(server.unprepared_answers, 3);
+  EXPECT_EQ(server.prepared_ids.size(), 3u);
 }
 
 TEST(ConnectionFaultTest, SilentServerHitsClientTimeout) {
