@@ -11,16 +11,24 @@
 #   scripts/bench.sh                 the full run (about 10 minutes here)
 #   scripts/bench.sh --quick         a few seconds per scenario
 #   scripts/bench.sh --only spread   one scenario (comma-separated list)
+#   scripts/bench.sh --cluster       spread on a 3-node cluster (scripts/cluster.sh,
+#                                    127.0.0.1-3, port BENCH_CLUSTER_PORT=49042),
+#                                    token-aware routing and round robin side by
+#                                    side; results to bench/results/cluster
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 BENCH_DIR="$ROOT/.bench-run"
 CQL_PORT="${BENCH_CQL_PORT:-29042}"
 REDIS_PORT="${BENCH_REDIS_PORT:-26379}"
-OUT="${BENCH_OUT:-$ROOT/bench/results/latest}"
+CLUSTER_PORT="${BENCH_CLUSTER_PORT:-49042}"
+CLUSTER=0
+if [ "${1:-}" = "--cluster" ]; then CLUSTER=1; shift; fi
+if [ $CLUSTER = 1 ]; then OUT="${BENCH_OUT:-$ROOT/bench/results/cluster}"; else OUT="${BENCH_OUT:-$ROOT/bench/results/latest}"; fi
 
 cleanup() {
   local rc=$?
+  "$ROOT/scripts/cluster.sh" down --dir "$BENCH_DIR/cluster" || true
   "$ROOT/scripts/redis.sh" stop --dir "$BENCH_DIR/redis" || true
   "$ROOT/scripts/cassandra.sh" stop --dir "$BENCH_DIR/cassandra" || true
   rm -rf "$BENCH_DIR"
@@ -35,8 +43,13 @@ trap 'exit 130' INT TERM
 "$ROOT/scripts/cassandra.sh" stop --dir "$BENCH_DIR/cassandra" || true
 rm -rf "$BENCH_DIR"; mkdir -p "$BENCH_DIR"
 
-"$ROOT/scripts/cassandra.sh" start --dir "$BENCH_DIR/cassandra" --port "$CQL_PORT" \
-  >"$BENCH_DIR/cassandra-start.log" 2>&1 &
+if [ $CLUSTER = 1 ]; then
+  "$ROOT/scripts/cluster.sh" up --dir "$BENCH_DIR/cluster" --port "$CLUSTER_PORT" --storage-port 47000 \
+    >"$BENCH_DIR/cassandra-start.log" 2>&1 &
+else
+  "$ROOT/scripts/cassandra.sh" start --dir "$BENCH_DIR/cassandra" --port "$CQL_PORT" \
+    >"$BENCH_DIR/cassandra-start.log" 2>&1 &
+fi
 cassandra_starter=$!
 "$ROOT/scripts/redis.sh" start --dir "$BENCH_DIR/redis" --port "$REDIS_PORT"
 "$ROOT/scripts/build.sh" release inventoryd inventory-load inventory-lwt-bench
@@ -46,6 +59,12 @@ if ! wait "$cassandra_starter"; then
 fi
 
 log "bench: results into $OUT"
-python3 "$ROOT/bench/bench.py" --cql "127.0.0.1:$CQL_PORT" --redis "127.0.0.1:$REDIS_PORT" \
-  --cassandra-pid "$(cat "$BENCH_DIR/cassandra/cassandra.pid")" \
-  --out "$OUT" --command "scripts/bench.sh $*" "$@"
+if [ $CLUSTER = 1 ]; then
+  python3 "$ROOT/bench/bench.py" --cluster \
+    --cql "127.0.0.1:$CLUSTER_PORT,127.0.0.2:$CLUSTER_PORT,127.0.0.3:$CLUSTER_PORT" \
+    --redis "127.0.0.1:$REDIS_PORT" --out "$OUT" --command "scripts/bench.sh --cluster $*" "$@"
+else
+  python3 "$ROOT/bench/bench.py" --cql "127.0.0.1:$CQL_PORT" --redis "127.0.0.1:$REDIS_PORT" \
+    --cassandra-pid "$(cat "$BENCH_DIR/cassandra/cassandra.pid")" \
+    --out "$OUT" --command "scripts/bench.sh $*" "$@"
+fi

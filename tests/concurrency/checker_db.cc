@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string_view>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "cql_test_env.h"
@@ -102,6 +103,33 @@ absl::StatusOr<SeatRead> Db::ReadSeat(const std::string& seat) {
     c.expires_at_ms = Ms(r, "expires_at");
   }
   return out;
+}
+
+absl::StatusOr<Snapshot> Db::ReadFinal(int64_t* read_ms) {
+  Snapshot snap;
+  snap.final = true;
+  *read_ms = NowMs();
+  for (const std::string& seat : trip_.seat_ids) {
+    absl::StatusOr<SeatRead> r = ReadSeat(seat);
+    for (int attempt = 0; !r.ok() && attempt < 5; ++attempt) {
+      std::this_thread::sleep_for(1s);
+      r = ReadSeat(seat);
+    }
+    if (!r.ok()) return absl::Status(r.status().code(), absl::StrCat("final read of seat ", seat, ": ",
+                                                                     r.status().message()));
+    snap.seats.push_back(std::move(*r));
+  }
+  return snap;
+}
+
+absl::StatusOr<std::map<std::string, LedgerEntry>> Db::ReadLedgers(const std::vector<std::string>& users) {
+  std::map<std::string, LedgerEntry> ledger;
+  for (const std::string& user : users) {
+    absl::StatusOr<std::vector<LedgerEntry>> entries = ReadLedger(user);
+    if (!entries.ok()) return entries.status();
+    for (LedgerEntry& e : *entries) ledger[e.user + "|" + e.entry] = std::move(e);
+  }
+  return ledger;
 }
 
 absl::StatusOr<std::vector<LedgerEntry>> Db::ReadLedger(const std::string& user) {

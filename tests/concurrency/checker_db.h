@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,12 @@ class Db {
   // Every user_ledger row of `user` in the trip's organisation, at QUORUM
   // (timeout 15 s).
   absl::StatusOr<std::vector<LedgerEntry>> ReadLedger(const std::string& user);
+
+  // The final state: every seat of the trip (each read retried up to five
+  // times, a second apart), marked final; *read_ms is when the read began.
+  absl::StatusOr<Snapshot> ReadFinal(int64_t* read_ms);
+  // The ledger of every user, keyed "user|entry".
+  absl::StatusOr<std::map<std::string, LedgerEntry>> ReadLedgers(const std::vector<std::string>& users);
 
   // Runs one statement at QUORUM (timeout 15 s): writes behind the service's
   // back (the self-test's deliberate corruption).

@@ -1,5 +1,9 @@
 #include "checker_log.h"
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include <chrono>
 #include <set>
 
@@ -146,6 +150,14 @@ std::string Op::Describe() const {
                       start_ms, ",", end_ms, "] -> ", o,
                       expires_at_ms ? absl::StrCat(" expires ", expires_at_ms) : "", note.empty() ? "" : " ", note,
                       no_effect ? " (instance dead)" : "");
+}
+
+void WaitPastEveryExpiry(const std::vector<Op>& ops) {
+  int64_t latest_expiry = 0;
+  for (const Op& op : ops) {
+    if (op.kind == Kind::kHold) latest_expiry = std::max(latest_expiry, (op.end_ms / 1000 + op.duration_s + 1) * 1000);
+  }
+  while (NowMs() < latest_expiry + 1500) std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
 }  // namespace inventory::checker

@@ -102,4 +102,8 @@ struct Op {
   std::string Describe() const;
 };
 
+// Sleeps until every hold any of `ops` could have made has expired, and
+// 1.5 s more.
+void WaitPastEveryExpiry(const std::vector<Op>& ops);
+
 }  // namespace inventory::checker

@@ -17,7 +17,7 @@
 //  2. the service kept answering: per phase the share of calls answered
 //     (success or refusal), p50/p99 and what the others met are printed; with
 //     every node up every call is answered, while a node is lost at least
-//     half, and no 5-second stretch of the load went without an answer;
+//     half, and no 10-second stretch of the load went without an answer;
 //  3. after the restart every instance's per-node metrics show requests on
 //     all three nodes again;
 //  4. LWTs and SERIAL reads were coordinated by a replica of their partition
@@ -305,7 +305,9 @@ TEST_F(ClusterChecker, NoDoubleSaleAndTheServiceAnswersWhileNodesFailAndReturn) 
   int64_t longest_gap = 0;
   for (size_t i = 1; i < answered_at.size(); ++i) longest_gap = std::max(longest_gap, answered_at[i] - answered_at[i - 1]);
   std::printf("[cluster] longest stretch without an answer: %lld ms\n", static_cast<long long>(longest_gap));
-  EXPECT_LT(longest_gap, 5000);
+  // Calls that meet a coordinator's timeout (2 s) and then the settlement
+  // last up to about 5 s; every client stuck in one at once is the worst.
+  EXPECT_LT(longest_gap, 10000);
 
   // --- 3. traffic on all three nodes after the restart; 4. coordinators ---
   for (int i = 0; i < kInstances; ++i) {
@@ -367,29 +369,16 @@ TEST_F(ClusterChecker, NoDoubleSaleAndTheServiceAnswersWhileNodesFailAndReturn) 
   }
 
   // --- 1. the rules, on the snapshots and the final state ---
-  int64_t latest_expiry = 0;
-  for (const Op& op : ops) {
-    if (op.kind == Kind::kHold) latest_expiry = std::max(latest_expiry, (op.end_ms / 1000 + op.duration_s + 1) * 1000);
-  }
-  while (NowMs() < latest_expiry + 1500) std::this_thread::sleep_for(100ms);
-  Snapshot final_snap;
-  final_snap.final = true;
-  const int64_t final_read_ms = NowMs();
-  for (const std::string& seat : trip.seat_ids) {
-    absl::StatusOr<SeatRead> r = db.ReadSeat(seat);
-    for (int attempt = 0; !r.ok() && attempt < 5; ++attempt) {
-      std::this_thread::sleep_for(1s);
-      r = db.ReadSeat(seat);
-    }
-    ASSERT_TRUE(r.ok()) << "final read of seat " << seat << ": " << r.status();
-    final_snap.seats.push_back(std::move(*r));
-  }
-  std::map<std::string, LedgerEntry> ledger;
-  for (int u = 0; u < kUsers; ++u) {
-    absl::StatusOr<std::vector<LedgerEntry>> entries = db.ReadLedger(absl::StrCat("user-", u));
-    ASSERT_TRUE(entries.ok()) << entries.status();
-    for (LedgerEntry& e : *entries) ledger[e.user + "|" + e.entry] = std::move(e);
-  }
+  WaitPastEveryExpiry(ops);
+  int64_t final_read_ms = 0;
+  absl::StatusOr<Snapshot> final_read = db.ReadFinal(&final_read_ms);
+  ASSERT_TRUE(final_read.ok()) << final_read.status();
+  const Snapshot& final_snap = *final_read;
+  std::vector<std::string> users;
+  for (int u = 0; u < kUsers; ++u) users.push_back(absl::StrCat("user-", u));
+  absl::StatusOr<std::map<std::string, LedgerEntry>> ledger_read = db.ReadLedgers(users);
+  ASSERT_TRUE(ledger_read.ok()) << ledger_read.status();
+  const std::map<std::string, LedgerEntry>& ledger = *ledger_read;
   Checker checker(trip, ops, ledger);
   checker.CheckAnswers();
   checker.CheckNoDoubleSale();

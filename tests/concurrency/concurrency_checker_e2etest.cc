@@ -252,12 +252,7 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
   const int64_t load_done = NowMs();
   mark("load finished");
 
-  // Wait past the latest expiry any hold request could have set.
-  int64_t latest_expiry = 0;
-  for (const Op& op : ops) {
-    if (op.kind == Kind::kHold) latest_expiry = std::max(latest_expiry, (op.end_ms / 1000 + op.duration_s + 1) * 1000);
-  }
-  while (NowMs() < latest_expiry + 1500) std::this_thread::sleep_for(100ms);
+  WaitPastEveryExpiry(ops);
   mark("every hold has expired");
 
   // Self-test of the checker (INVENTORY_CHECKER_CORRUPT=1): break two
@@ -296,24 +291,15 @@ TEST_F(ConcurrencyChecker, NoDoubleSaleAcrossInstancesUnderCrashAndRedisLoss) {
   }
 
   // --- the database, directly ---
-  Snapshot final_snap;
-  final_snap.final = true;
-  const int64_t final_read_ms = NowMs();
-  for (const std::string& seat : trip.seat_ids) {
-    absl::StatusOr<SeatRead> r = db.ReadSeat(seat);
-    for (int attempt = 0; !r.ok() && attempt < 5; ++attempt) {
-      std::this_thread::sleep_for(1s);
-      r = db.ReadSeat(seat);
-    }
-    ASSERT_TRUE(r.ok()) << "final read of seat " << seat << ": " << r.status();
-    final_snap.seats.push_back(std::move(*r));
-  }
-  std::map<std::string, LedgerEntry> ledger;
-  for (int u = 0; u < kUsers; ++u) {
-    absl::StatusOr<std::vector<LedgerEntry>> entries = db.ReadLedger(UserId(u));
-    ASSERT_TRUE(entries.ok()) << entries.status();
-    for (LedgerEntry& e : *entries) ledger[e.user + "|" + e.entry] = std::move(e);
-  }
+  int64_t final_read_ms = 0;
+  absl::StatusOr<Snapshot> final_read = db.ReadFinal(&final_read_ms);
+  ASSERT_TRUE(final_read.ok()) << final_read.status();
+  const Snapshot& final_snap = *final_read;
+  std::vector<std::string> users;
+  for (int u = 0; u < kUsers; ++u) users.push_back(UserId(u));
+  absl::StatusOr<std::map<std::string, LedgerEntry>> ledger_read = db.ReadLedgers(users);
+  ASSERT_TRUE(ledger_read.ok()) << ledger_read.status();
+  const std::map<std::string, LedgerEntry>& ledger = *ledger_read;
 
   Checker checker(trip, ops, ledger);
   checker.CheckAnswers();

@@ -148,6 +148,7 @@ StatementTraits ClassifyStatement(std::string_view cql) {
         first = word;
         traits.select = word == "SELECT";
         modification = word == "INSERT" || word == "UPDATE" || word == "DELETE" || word == "BEGIN";
+        traits.schema = word == "CREATE" || word == "ALTER" || word == "DROP";
       } else if (modification && word == "IF") {
         traits.conditional = true;
       }

@@ -46,6 +46,7 @@ absl::StatusOr<HostPort> ParseContactPoint(std::string_view text, uint16_t defau
 struct StatementTraits {
   bool select = false;       // a SELECT: idempotent by default
   bool conditional = false;  // INSERT/UPDATE/DELETE/BATCH with an IF clause: an LWT
+  bool schema = false;       // CREATE, ALTER or DROP: changes the schema (or finds it changed)
 };
 // Looks at the keywords outside quotes and comments; never fails.
 StatementTraits ClassifyStatement(std::string_view cql);

@@ -93,8 +93,11 @@ class Session::Core : public std::enable_shared_from_this<Core> {
   asio::awaitable<absl::StatusOr<Result>> Run(const Route& route, milliseconds timeout,
                                               absl::FunctionRef<absl::Status(std::string*)> encode,
                                               const std::vector<std::shared_ptr<PreparedMetadata>>& prepared);
+  // `schema_statement`: CREATE/ALTER/DROP, which waits for agreement even
+  // when it changed nothing (IF NOT EXISTS met a change another client made,
+  // which this node has and others may not).
   asio::awaitable<absl::StatusOr<Result>> AfterResult(absl::StatusOr<Result> result,
-                                                      std::shared_ptr<Connection> served);
+                                                      std::shared_ptr<Connection> served, bool schema_statement);
   // Asked of `witness`'s node when it is usable (the node that ran a schema
   // change knows its new version at once; another node may not even have
   // heard of it), else of any node.
@@ -817,10 +820,11 @@ asio::awaitable<absl::StatusOr<Result>> Session::Core::SendWithReprepare(
 // After a successful request: a USE changes the keyspace of new connections;
 // a schema change waits for agreement (a timeout is not the statement's error).
 asio::awaitable<absl::StatusOr<Result>> Session::Core::AfterResult(absl::StatusOr<Result> result,
-                                                                    std::shared_ptr<Connection> served) {
+                                                                    std::shared_ptr<Connection> served,
+                                                                    bool schema_statement) {
   if (!result.ok()) co_return result;
   if (result->kind() == ResultKind::kSetKeyspace) options.keyspace = result->keyspace();
-  if (result->kind() == ResultKind::kSchemaChange) {
+  if (result->kind() == ResultKind::kSchemaChange || schema_statement) {
     absl::Status agreed = co_await WaitForSchemaAgreement(std::move(served));
     (void)agreed;  // the change is applied; callers that need agreement ask WaitForSchemaAgreement()
   }
@@ -869,7 +873,7 @@ asio::awaitable<absl::StatusOr<Result>> Session::Query(std::string cql, std::vec
   absl::StatusOr<Result> result = co_await core->Run(
       route, options.timeout.value_or(core->options.request_timeout),
       [&](std::string* out) { return internal::EncodeQuery(cql, params, out); }, NoPrepared());
-  co_return co_await core->AfterResult(std::move(result), std::move(served));
+  co_return co_await core->AfterResult(std::move(result), std::move(served), traits.schema);
 }
 
 asio::awaitable<absl::StatusOr<PreparedStatement>> Session::Prepare(std::string cql) {
@@ -932,7 +936,7 @@ asio::awaitable<absl::StatusOr<Result>> Session::Execute(const PreparedStatement
   route.served = &served;
   absl::StatusOr<Result> result =
       co_await core->Run(route, options.timeout.value_or(core->options.request_timeout), encode, prepared);
-  co_return co_await core->AfterResult(std::move(result), std::move(served));
+  co_return co_await core->AfterResult(std::move(result), std::move(served), false);
 }
 
 asio::awaitable<absl::StatusOr<Result>> Session::ExecuteBatch(const Batch& batch, const QueryOptions& options) {

@@ -47,6 +47,15 @@ TEST(ClassifyStatement, ConditionalStatementsAreFoundOutsideLiterals) {
   EXPECT_FALSE(ClassifyStatement("SELECT * FROM t WHERE k = 1").conditional);
 }
 
+TEST(ClassifyStatement, SchemaStatementsAreRecognised) {
+  EXPECT_TRUE(ClassifyStatement("CREATE TABLE IF NOT EXISTS t (k int PRIMARY KEY)").schema);
+  EXPECT_TRUE(ClassifyStatement("create keyspace k with replication = {}").schema);
+  EXPECT_TRUE(ClassifyStatement("ALTER TABLE t ADD v int").schema);
+  EXPECT_TRUE(ClassifyStatement("DROP KEYSPACE IF EXISTS k").schema);
+  EXPECT_FALSE(ClassifyStatement("SELECT * FROM t").schema);
+  EXPECT_FALSE(ClassifyStatement("INSERT INTO t (k) VALUES ('CREATE')").schema);
+}
+
 TEST(ClassifyStatement, SelectsAreRecognised) {
   EXPECT_TRUE(ClassifyStatement("select k from t").select);
   EXPECT_TRUE(ClassifyStatement("-- note\nSELECT k FROM t").select);
