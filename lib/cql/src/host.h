@@ -71,6 +71,7 @@ class Host {
   // Connections; with ScyllaDB sharding, slot i serves shard i % nr_shards.
   std::vector<std::shared_ptr<Connection>> connections;
   std::optional<ScyllaSharding> sharding;
+  bool shard_port_failed = false;  // SCYLLA_SHARD_AWARE_PORT did not answer: use the regular port
   bool removed = false;      // no longer in the cluster's system tables
   int failures = 0;          // consecutive failed connects
   SteadyClock::time_point next_attempt{};

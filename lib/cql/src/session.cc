@@ -50,11 +50,16 @@ const std::vector<std::shared_ptr<PreparedMetadata>>& NoPrepared() {
   return *kNone;
 }
 
-// Server errors that say the coordinator did not apply the request.
-bool NotApplied(const absl::Status& status) {
+
+// A server's refusal after which the request may go to another node:
+// UNAVAILABLE and IS_BOOTSTRAPPING are answered before anything is applied;
+// OVERLOADED may come after some replicas applied a write, so only an
+// idempotent, unconditional statement is sent again after it.
+bool RetryableRefusal(const absl::Status& status, bool idempotent) {
   std::optional<ServerError> e = ServerErrorOf(status);
-  return e && (e->code == ErrorCode::kUnavailable || e->code == ErrorCode::kOverloaded ||
-               e->code == ErrorCode::kIsBootstrapping);
+  if (!e) return false;
+  if (e->code == ErrorCode::kUnavailable || e->code == ErrorCode::kIsBootstrapping) return true;
+  return e->code == ErrorCode::kOverloaded && idempotent;
 }
 
 milliseconds Remaining(Clock::time_point deadline) {
@@ -76,7 +81,8 @@ milliseconds Backoff(const SessionOptions& o, int failures) {
 struct Route {
   std::string_view keyspace;
   std::optional<int64_t> token;
-  bool lwt = false;
+  bool lwt = false;          // a conditional statement or a SERIAL read: to the first replica
+  bool conditional = false;  // a conditional statement: never sent twice
   bool idempotent = false;
   // When set, receives the connection that answered.
   std::shared_ptr<internal::Connection>* served = nullptr;
@@ -131,10 +137,11 @@ class Session::Core : public std::enable_shared_from_this<Core> {
   void Replicas(std::string_view keyspace, int64_t token, std::vector<Host*>* out);
   void Count(Host& host, const Route& route, const std::vector<Host*>& replicas);
   asio::awaitable<absl::StatusOr<Result>> SendWithReprepare(
-      std::shared_ptr<Connection> connection, milliseconds timeout,
+      std::shared_ptr<Connection> connection, Clock::time_point deadline,
       absl::FunctionRef<absl::Status(std::string*)> encode,
       const std::vector<std::shared_ptr<PreparedMetadata>>& prepared);
-  asio::awaitable<absl::Status> Reprepare(Connection& connection, PreparedMetadata& metadata, milliseconds timeout);
+  asio::awaitable<absl::Status> Reprepare(Connection& connection, PreparedMetadata& metadata,
+                                          Clock::time_point deadline);
 
  public:
   // Prepares the statements on a connection in the background (a node that
@@ -248,15 +255,18 @@ void Session::Core::Shutdown() {
 // then the contact points. Errors name every endpoint tried; configuration
 // errors (credentials, TLS) win over plain unavailability.
 asio::awaitable<absl::Status> Session::Core::OpenControl() {
+  // Healthy nodes first (the last control node is usually the one lost),
+  // local datacenter first within each kind.
   std::vector<internal::HostPort> candidates;
-  for (const auto& h : hosts) {
-    if (!h->removed && (local_dc.empty() || h->info.datacenter == local_dc)) {
-      candidates.push_back({h->info.address, h->info.port});
-    }
-  }
-  for (const auto& h : hosts) {
-    if (!h->removed && !(local_dc.empty() || h->info.datacenter == local_dc)) {
-      candidates.push_back({h->info.address, h->info.port});
+  const auto now = Clock::now();
+  for (int pass = 0; pass < 4; ++pass) {
+    const bool want_healthy = pass < 2;
+    const bool want_local = pass % 2 == 0;
+    for (const auto& h : hosts) {
+      const bool local = local_dc.empty() || h->info.datacenter == local_dc;
+      if (!h->removed && h->Healthy(now) == want_healthy && local == want_local) {
+        candidates.push_back({h->info.address, h->info.port});
+      }
     }
   }
   for (const auto& cp : contact_points) candidates.push_back(cp);
@@ -266,7 +276,12 @@ asio::awaitable<absl::Status> Session::Core::OpenControl() {
   for (const internal::HostPort& c : candidates) {
     if (closed) co_return absl::UnavailableError("CQL session closed");
     if (!tried.insert(internal::EndpointOf(c.host, c.port)).second) continue;
-    auto opened = co_await Connection::Open(executor, ConnectionOptionsFor(c.host, c.port, true));
+    internal::ConnectionOptions co = ConnectionOptionsFor(c.host, c.port, true);
+    auto opened = co_await Connection::Open(executor, std::move(co));
+    if (closed) {
+      if (opened.ok()) (*opened)->Close(absl::UnavailableError("CQL session closed"));
+      co_return absl::UnavailableError("CQL session closed");
+    }
     absl::Status s = opened.status();
     if (s.ok()) {
       control = *opened;
@@ -466,8 +481,10 @@ asio::awaitable<void> Session::Core::HostLoop(std::shared_ptr<Core> self, std::s
 
 asio::awaitable<void> Session::Core::OpenPoolConnection(Host& host, int slot) {
   internal::ConnectionOptions co = ConnectionOptionsFor(host.info.address, host.info.port, false);
+  if (host.open_connections() == 0) host.sharding.reset();  // read again from the node (it may have restarted)
   const int nr_shards = host.sharding ? host.sharding->nr_shards : 0;
-  if (nr_shards > 0) {
+  bool via_shard_port = false;
+  if (nr_shards > 0 && !host.shard_port_failed) {
     // ScyllaDB: reach the slot's shard through the shard-aware port, which
     // picks the shard from the client's port.
     const std::optional<uint16_t> port = tls ? host.sharding->shard_aware_port_ssl : host.sharding->shard_aware_port;
@@ -476,6 +493,7 @@ asio::awaitable<void> Session::Core::OpenPoolConnection(Host& host, int slot) {
       co.port = *port;
       co.local_port = internal::ScyllaLocalPortFor(slot % nr_shards, nr_shards,
                                                    static_cast<uint16_t>(49152 + rng() % 16000));
+      via_shard_port = true;
     }
   }
   auto opened = co_await Connection::Open(executor, std::move(co));
@@ -484,6 +502,11 @@ asio::awaitable<void> Session::Core::OpenPoolConnection(Host& host, int slot) {
     co_return;
   }
   if (!opened.ok()) {
+    // A shard-aware port that cannot be reached (a firewall) is not tried
+    // again; the regular port still reaches some shard.
+    if (via_shard_port && opened.status().message().find("in use") == std::string_view::npos) {
+      host.shard_port_failed = true;
+    }
     ++host.failures;
     ++host.counters.connect_failures;
     host.last_error = opened.status();
@@ -600,6 +623,7 @@ asio::awaitable<void> Session::Core::ControlLoop(std::shared_ptr<Core> self) {
     }
     if (!s.ok() && control) control->Close(s);  // reopened, elsewhere if need be, on the next turn
   }
+  if (control) control->Close(absl::UnavailableError("CQL session closed"));
 }
 
 std::shared_ptr<Connection> Session::Core::AnyConnection() const {
@@ -694,8 +718,8 @@ asio::awaitable<absl::StatusOr<Result>> Session::Core::Run(
   if (route.token) Replicas(route.keyspace.empty() ? std::string_view(options.keyspace) : route.keyspace,
                             *route.token, &replicas);
   std::vector<Host*> plan;
-  // The plan holds raw pointers: keep the hosts alive while the request runs.
-  std::vector<std::shared_ptr<Host>> keep = hosts;
+  // The plan holds raw pointers: its hosts are kept alive while it runs.
+  std::vector<std::shared_ptr<Host>> keep;
   std::vector<std::string> skipped;
   absl::Status last;
   for (int round = 0; round < 2 && last.ok(); ++round) {
@@ -713,9 +737,15 @@ asio::awaitable<absl::StatusOr<Result>> Session::Core::Run(
       co_await WaitForPool(std::min(deadline, now + options.connect_timeout + milliseconds(100)));
       skipped.clear();
     }
+    keep = hosts;
     internal::MakeQueryPlan(hosts, local_dc, replicas, route.lwt, rotation++, Clock::now(), &plan);
     for (Host* host : plan) {
       if (closed) co_return absl::UnavailableError("CQL session is closed");
+      if (Remaining(deadline).count() == 0) {
+        co_return last.ok() ? absl::DeadlineExceededError(absl::StrCat("CQL request timed out after ",
+                                                                       timeout.count(), " ms"))
+                            : last;
+      }
       std::optional<int> shard;
       if (host->sharding && route.token) {
         shard = internal::ScyllaShardOf(*route.token, host->sharding->nr_shards, host->sharding->ignore_msb);
@@ -729,19 +759,26 @@ asio::awaitable<absl::StatusOr<Result>> Session::Core::Run(
       }
       Count(*host, route, replicas);
       const auto started = Clock::now();
-      absl::StatusOr<Result> result = co_await SendWithReprepare(conn, Remaining(deadline), encode, prepared);
+      absl::StatusOr<Result> result = co_await SendWithReprepare(conn, deadline, encode, prepared);
       host->counters.AddLatency(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
       if (result.ok()) {
         if (route.served != nullptr) *route.served = conn;
         co_return result;
       }
       ++host->counters.errors;
-      if (ServerErrorOf(result.status()) && !NotApplied(result.status())) co_return result;
+      const bool idempotent = route.idempotent && !route.conditional;
+      if (RetryableRefusal(result.status(), idempotent)) {  // safe to send elsewhere
+        last = result.status();
+        continue;
+      }
+      // Other server answers, timeouts and errors of this side (a value that
+      // does not fit its column) are the caller's.
+      if (ServerErrorOf(result.status()) || result.status().code() != absl::StatusCode::kUnavailable) {
+        co_return result;
+      }
       last = result.status();
-      if (NotApplied(result.status())) continue;  // safe to send elsewhere
-      if (result.status().code() == absl::StatusCode::kDeadlineExceeded) co_return result;
       // The connection was lost with the request in flight: it may have been applied.
-      if (route.lwt || !route.idempotent) {
+      if (!idempotent) {
         co_return absl::Status(result.status().code(),
                                absl::StrCat(result.status().message(), " (the statement may have been applied)"));
       }
@@ -753,10 +790,11 @@ asio::awaitable<absl::StatusOr<Result>> Session::Core::Run(
 }
 
 asio::awaitable<absl::Status> Session::Core::Reprepare(Connection& connection, PreparedMetadata& metadata,
-                                                       milliseconds timeout) {
+                                                       Clock::time_point deadline) {
+  if (Remaining(deadline).count() == 0) co_return absl::DeadlineExceededError("CQL request timed out re-preparing");
   std::string frame;
   CO_RETURN_IF_ERROR(internal::EncodePrepare(metadata.query, &frame));
-  CO_ASSIGN_OR_RETURN(internal::Frame response, co_await connection.Send(frame, timeout));
+  CO_ASSIGN_OR_RETURN(internal::Frame response, co_await connection.Send(frame, Remaining(deadline)));
   CO_ASSIGN_OR_RETURN(Result result, internal::DecodeResultResponse(std::move(response)));
   if (result.kind() != ResultKind::kPrepared || !result.prepared()) {
     co_return absl::InternalError("PREPARE did not return a Prepared result");
@@ -791,15 +829,16 @@ asio::awaitable<void> Session::Core::PrepareAll(std::shared_ptr<Core> self, std:
 }
 
 asio::awaitable<absl::StatusOr<Result>> Session::Core::SendWithReprepare(
-    std::shared_ptr<Connection> connection, milliseconds timeout, absl::FunctionRef<absl::Status(std::string*)> encode,
-    const std::vector<std::shared_ptr<PreparedMetadata>>& prepared) {
+    std::shared_ptr<Connection> connection, Clock::time_point deadline,
+    absl::FunctionRef<absl::Status(std::string*)> encode, const std::vector<std::shared_ptr<PreparedMetadata>>& prepared) {
   // UNPREPARED (§9, 0x2500): this node does not know a statement (another
   // node prepared it, or it restarted). It names one id per answer: prepare
   // that one again from its text and replay, at most once per statement.
   for (size_t replays = 0;; ++replays) {
     std::string frame;
     CO_RETURN_IF_ERROR(encode(&frame));
-    CO_ASSIGN_OR_RETURN(internal::Frame response, co_await connection->Send(frame, timeout));
+    if (replays > 0 && Remaining(deadline).count() == 0) co_return absl::DeadlineExceededError("CQL request timed out");
+    CO_ASSIGN_OR_RETURN(internal::Frame response, co_await connection->Send(frame, Remaining(deadline)));
     absl::StatusOr<Result> result = internal::DecodeResultResponse(std::move(response));
     if (result.ok() || prepared.empty() || replays >= prepared.size()) co_return result;
     std::optional<ServerError> error = ServerErrorOf(result.status());
@@ -808,11 +847,11 @@ asio::awaitable<absl::StatusOr<Result>> Session::Core::SendWithReprepare(
     for (const auto& md : prepared) {
       if (md->id == error->unprepared_id) {
         matched = true;
-        CO_RETURN_IF_ERROR(co_await Reprepare(*connection, *md, timeout));
+        CO_RETURN_IF_ERROR(co_await Reprepare(*connection, *md, deadline));
       }
     }
     if (!matched) {  // an id we never had: prepare them all
-      for (const auto& md : prepared) CO_RETURN_IF_ERROR(co_await Reprepare(*connection, *md, timeout));
+      for (const auto& md : prepared) CO_RETURN_IF_ERROR(co_await Reprepare(*connection, *md, deadline));
     }
   }
 }
@@ -866,6 +905,7 @@ asio::awaitable<absl::StatusOr<Result>> Session::Query(std::string cql, std::vec
   params.serial_consistency = options.serial_consistency;
   params.default_timestamp = options.default_timestamp;
   Route route;
+  route.conditional = traits.conditional;
   route.lwt = traits.conditional || IsSerial(params.consistency);
   route.idempotent = options.idempotent.value_or(traits.select);
   std::shared_ptr<Connection> served;
@@ -929,6 +969,7 @@ asio::awaitable<absl::StatusOr<Result>> Session::Execute(const PreparedStatement
   route.keyspace = metadata->keyspace;
   if (route.keyspace.empty() && !metadata->bind_columns.empty()) route.keyspace = metadata->bind_columns[0].keyspace;
   route.token = core->TokenOf(*metadata, values);
+  route.conditional = metadata->conditional;
   route.lwt = metadata->conditional || IsSerial(consistency);
   route.idempotent = options.idempotent.value_or(metadata->select);
   const std::vector<std::shared_ptr<PreparedMetadata>> prepared{metadata};
@@ -948,16 +989,17 @@ asio::awaitable<absl::StatusOr<Result>> Session::ExecuteBatch(const Batch& batch
     if (s.prepared.valid()) {
       const auto& md = s.prepared.metadata();
       if (std::find(prepared.begin(), prepared.end(), md) == prepared.end()) prepared.push_back(md);
-      route.lwt = route.lwt || md->conditional;
+      route.conditional = route.conditional || md->conditional;
       if (!route.token) {
         route.token = core->TokenOf(*md, s.values);
         route.keyspace = md->keyspace;
         if (route.keyspace.empty() && !md->bind_columns.empty()) route.keyspace = md->bind_columns[0].keyspace;
       }
     } else {
-      route.lwt = route.lwt || internal::ClassifyStatement(s.query).conditional;
+      route.conditional = route.conditional || internal::ClassifyStatement(s.query).conditional;
     }
   }
+  route.lwt = route.conditional;
   const Consistency consistency = options.consistency.value_or(core->options.default_consistency);
   auto encode = [&](std::string* out) {
     return internal::EncodeBatch(batch, consistency, options.serial_consistency, options.default_timestamp, out);

@@ -305,6 +305,21 @@ TEST(ConnectionFaultTest, ABatchOfStatementsTheNodeForgotIsPreparedAgainAndRepla
   EXPECT_EQ(server.prepared_ids.size(), 3u);
 }
 
+// The retry policy: a conditional statement whose connection is lost in
+// flight is never sent again; the answer says it may have been applied.
+TEST(ConnectionFaultTest, ALostConditionalStatementIsNotSentAgain) {
+  asio::io_context io;
+  FakeServer server(io);
+  asio::co_spawn(io, server.Accept(), asio::detached);
+  auto session = testing::RunSync(io, Session::Connect(io.get_executor(), OptionsFor(server.port())));
+  ASSERT_TRUE(session.ok()) << session.status();
+  server.mode = Mode::kDropOnQuery;
+  auto r = testing::RunSync(io, (*session)->Query("UPDATE t SET v = 1 WHERE k = 1 IF v = 0"));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
+  EXPECT_NE(r.status().message().find("may have been applied"), std::string::npos) << r.status();
+  EXPECT_EQ(server.queries, 1);
+}
+
 TEST(ConnectionFaultTest, SilentServerHitsClientTimeout) {
   asio::io_context io;
   FakeServer server(io);

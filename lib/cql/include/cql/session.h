@@ -173,7 +173,9 @@ class Session {
   // True if SUPPORTED advertises ScyllaDB extensions (any "SCYLLA_" key).
   bool IsScylla() const;
 
-  // Keyspace used for new connections (updated by a successful USE query).
+  // Keyspace used for new connections (updated by a successful USE query,
+  // which itself changes only the connection it ran on: with several
+  // connections, set SessionOptions::keyspace or qualify table names).
   const std::string& keyspace() const;
 
   // Number of request connections currently open (all nodes).
