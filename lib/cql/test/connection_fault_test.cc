@@ -320,6 +320,40 @@ TEST(ConnectionFaultTest, ALostConditionalStatementIsNotSentAgain) {
   EXPECT_EQ(server.queries, 1);
 }
 
+// Two nodes; the second drops its connection. It is reconnected in the
+// background while the first still answers, and takes requests again.
+TEST(ConnectionFaultTest, ANodeThatDroppedItsConnectionIsReconnectedWhileAnotherIsUp) {
+  asio::io_context io;
+  FakeServer a(io);
+  FakeServer b(io);
+  asio::co_spawn(io, a.Accept(), asio::detached);
+  asio::co_spawn(io, b.Accept(), asio::detached);
+  SessionOptions o = OptionsFor(a.port());
+  o.contact_points = {"127.0.0.1:" + std::to_string(a.port()), "127.0.0.1:" + std::to_string(b.port())};
+  o.discover_peers = false;  // the fake nodes describe no peers
+  o.reconnect_backoff_min = milliseconds(50);
+  auto session = testing::RunSync(io, Session::Connect(io.get_executor(), o));
+  ASSERT_TRUE(session.ok()) << session.status();
+  io.restart();
+  io.run_for(milliseconds(300));  // both pools open
+  const int b_connections = b.connections;
+
+  b.mode = Mode::kDropOnQuery;
+  for (int i = 0; i < 4 && b.connections == b_connections; ++i) {
+    (void)testing::RunSync(io, (*session)->Query("INSERT INTO t (k) VALUES (1)"));
+  }
+  b.mode = Mode::kAnswer;
+  io.restart();
+  io.run_for(milliseconds(1000));  // backoff from 50 ms: a few attempts at most
+  EXPECT_GT(b.connections, b_connections) << "the dropped node was not reconnected";
+  const int b_queries = b.queries;
+  for (int i = 0; i < 10; ++i) {
+    auto r = testing::RunSync(io, (*session)->Query("INSERT INTO t (k) VALUES (1)"));
+    EXPECT_TRUE(r.ok()) << r.status();
+  }
+  EXPECT_GT(b.queries, b_queries) << "the reconnected node took no requests";
+}
+
 TEST(ConnectionFaultTest, SilentServerHitsClientTimeout) {
   asio::io_context io;
   FakeServer server(io);
