@@ -128,5 +128,31 @@ TEST(ParseHostPortTest, HostAloneTakesDefaultPort) {
   EXPECT_FALSE(ParseHostPort("h:-1", 1).ok());
 }
 
+TEST(ParseHostPortTest, Ipv6WithAndWithoutPort) {
+  auto hp = ParseHostPort("[::1]:9043", 9042);
+  ASSERT_TRUE(hp.ok()) << hp.status();
+  EXPECT_EQ(hp->host, "::1");
+  EXPECT_EQ(hp->port, 9043);
+  hp = ParseHostPort("[2001:db8::7]", 9042);
+  ASSERT_TRUE(hp.ok()) << hp.status();
+  EXPECT_EQ(hp->host, "2001:db8::7");
+  EXPECT_EQ(hp->port, 9042);
+  hp = ParseHostPort("2001:db8::7", 9042);  // bare: every colon belongs to the address
+  ASSERT_TRUE(hp.ok()) << hp.status();
+  EXPECT_EQ(hp->host, "2001:db8::7");
+  EXPECT_EQ(hp->port, 9042);
+  EXPECT_FALSE(ParseHostPort("[::1", 1).ok());
+  EXPECT_FALSE(ParseHostPort("[::1]x", 1).ok());
+  EXPECT_FALSE(ParseHostPort("[::1]:", 1).ok());
+}
+
+// Every contact point keeps its own port (they reach the session as written).
+TEST_F(ConfigTest, EveryDatabaseHostKeepsItsOwnPort) {
+  auto parsed = Parse({"--scylla-hosts", "10.0.0.1:9043,[::1]:9044,db3", "--scylla-port", "9045"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.db_hosts, (std::vector<std::string>{"10.0.0.1:9043", "[::1]:9044", "db3"}));
+  EXPECT_EQ(parsed->config.db_port, 9045);
+}
+
 }  // namespace
 }  // namespace inventory
