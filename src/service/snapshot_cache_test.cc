@@ -175,7 +175,10 @@ TEST_F(SnapshotCacheTest, AppliedChangesPatchInPlaceAndMakeTheirSeatsFreshAgain)
   Storm(cache, 1);
   SnapshotCache::SnapshotPtr before = cache.Peek({"org", "trip"}).snapshot;
   std::this_thread::sleep_for(30ms);
-  cache.Apply({"org", "trip"}, {HeldBy("1A", "h1", "u1")}, /*own=*/true);
+  // One change object: HeldBy stamps the expiry from the clock, and a
+  // later millisecond would be a different change.
+  const SeatChange held = HeldBy("1A", "h1", "u1");
+  cache.Apply({"org", "trip"}, {held}, /*own=*/true);
   SnapshotCache::Peeked after = cache.Peek({"org", "trip"});
   EXPECT_EQ(after.snapshot, before);
   EXPECT_EQ(after.snapshot->version, 1u);
@@ -185,7 +188,7 @@ TEST_F(SnapshotCacheTest, AppliedChangesPatchInPlaceAndMakeTheirSeatsFreshAgain)
   EXPECT_TRUE(cache.MayRefuse(after, 0));   // just learned
   EXPECT_FALSE(cache.MayRefuse(after, 1));  // nothing new about 1B
   // Said twice: nothing changes.
-  cache.Apply({"org", "trip"}, {HeldBy("1A", "h1", "u1")}, /*own=*/false);
+  cache.Apply({"org", "trip"}, {held}, /*own=*/false);
   EXPECT_EQ(after.snapshot->version, 1u);
   // Unknown trips and seats are ignored.
   cache.Apply({"org", "other"}, {HeldBy("1A", "h1", "u1")}, true);
