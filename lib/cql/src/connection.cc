@@ -422,13 +422,15 @@ asio::awaitable<void> Connection::HeartbeatLoop(std::shared_ptr<Connection> self
     heartbeat_timer_.expires_at(std::max(last_read_ + interval, not_before));
     co_await heartbeat_timer_.async_wait(kUseTuple);
     if (closed_) break;
-    if (Clock::now() - last_read_ < interval) continue;
+    if (Clock::now() - last_read_ < interval && !probe_requested_) continue;
+    probe_requested_ = false;
     if (ids_.in_use() >= ids_.limit()) {
       // No stream id to send on; the requests holding them have timeouts.
       not_before = Clock::now() + interval;
       continue;
     }
     ++heartbeats_sent_;
+    last_heartbeat_sent_ = Clock::now();
     auto r = co_await Send(options_frame, options_.heartbeat_timeout);
     if (closed_) break;
     // Any answer (SUPPORTED, or even an ERROR) shows the server is alive.
@@ -439,6 +441,12 @@ asio::awaitable<void> Connection::HeartbeatLoop(std::shared_ptr<Connection> self
     }
     not_before = Clock::now();
   }
+}
+
+void Connection::Probe() {
+  if (closed_ || options_.heartbeat_interval.count() <= 0 || last_heartbeat_sent_ > last_read_) return;
+  probe_requested_ = true;
+  heartbeat_timer_.cancel();
 }
 
 void Connection::DispatchEvent(const FrameHeader& header, std::string body) {

@@ -143,6 +143,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::steady_clock::time_point last_read() const { return last_read_; }
   // Heartbeat OPTIONS requests sent so far.
   int64_t heartbeats_sent() const { return heartbeats_sent_; }
+  // When the last heartbeat was sent (the epoch before the first). Answered
+  // when last_read() is later.
+  std::chrono::steady_clock::time_point last_heartbeat_sent() const { return last_heartbeat_sent_; }
+  // Sends a heartbeat now rather than after heartbeat_interval of quiet (the
+  // owner suspects the node: requests wait and nothing arrives). No effect
+  // without heartbeats or while one is already on its way.
+  void Probe();
 
  private:
   struct PendingRequest;
@@ -179,6 +186,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer heartbeat_timer_;
   std::chrono::steady_clock::time_point last_read_;
   int64_t heartbeats_sent_ = 0;
+  std::chrono::steady_clock::time_point last_heartbeat_sent_{};
+  bool probe_requested_ = false;
 };
 
 }  // namespace cql::internal

@@ -56,14 +56,21 @@ int Host::in_flight() const {
 }
 
 bool Host::Stalled(SteadyClock::time_point now) const {
-  // Stalled when every open connection with work waits without reading.
   bool any_open = false;
   for (const auto& c : connections) {
     if (!c || !c->is_open()) continue;
     any_open = true;
     if (c->in_flight() == 0 || now - c->last_read() < kStallAfter) return false;
+    const auto probe = c->last_heartbeat_sent();
+    if (probe <= c->last_read() || now - probe < kProbeGrace) return false;  // not asked, or not yet late
   }
   return any_open;
+}
+
+void Host::ProbeQuiet(SteadyClock::time_point now) {
+  for (const auto& c : connections) {
+    if (c && c->is_open() && c->in_flight() > 0 && now - c->last_read() >= kStallAfter) c->Probe();
+  }
 }
 
 bool Host::Healthy(SteadyClock::time_point now) const {

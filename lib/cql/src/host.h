@@ -3,9 +3,11 @@
 // of connections, its reconnection state and its counters.
 //
 // Health. A host is usable for a request when it has a usable connection
-// (open, a stream id free) and it is not stalled: a connection with requests in flight that has read nothing for
-// kStallAfter is a node that stopped answering (a paused process, a dead
-// link) long before the heartbeat closes it; requests go elsewhere first.
+// (open, a stream id free) and it is not stalled: connections with requests
+// waiting that have read nothing for kStallAfter are sent a heartbeat at
+// once, and one left unanswered for kProbeGrace marks a node that stopped
+// answering (a paused process, a dead link) long before the heartbeat's
+// own timeout closes it; requests go elsewhere first.
 //
 // Threading: the session's executor only, like everything in the session.
 #pragma once
@@ -32,6 +34,9 @@ namespace cql::internal {
 using SteadyClock = std::chrono::steady_clock;
 
 inline constexpr std::chrono::milliseconds kStallAfter{1500};
+// How long a heartbeat sent to a quiet, busy connection may go unanswered
+// before the node is taken for stalled (OPTIONS costs a node nothing).
+inline constexpr std::chrono::milliseconds kProbeGrace{500};
 
 // What the system tables say about a node.
 struct NodeInfo {
@@ -85,7 +90,12 @@ class Host {
   std::shared_ptr<Connection> Acquire(std::optional<int> shard) const;
   int open_connections() const;
   int in_flight() const;
+  // Every open connection has requests waiting, has read nothing for
+  // kStallAfter, and left a heartbeat sent since unanswered for kProbeGrace.
+  // A node busy with one slow request answers the heartbeat and is not.
   bool Stalled(SteadyClock::time_point now) const;
+  // Sends that heartbeat to every connection that is quiet and busy.
+  void ProbeQuiet(SteadyClock::time_point now);
   // Usable for requests right now (see the file comment).
   bool Healthy(SteadyClock::time_point now) const;
   // Index of the first empty or closed slot, or -1 when the pool is full.

@@ -738,7 +738,9 @@ asio::awaitable<absl::StatusOr<Result>> Session::Core::Run(
       skipped.clear();
     }
     keep = hosts;
-    internal::MakeQueryPlan(hosts, local_dc, replicas, route.lwt, rotation++, Clock::now(), &plan);
+    const auto now = Clock::now();
+    for (const auto& h : hosts) h->ProbeQuiet(now);
+    internal::MakeQueryPlan(hosts, local_dc, replicas, route.lwt, rotation++, now, &plan);
     for (Host* host : plan) {
       if (closed) co_return absl::UnavailableError("CQL session is closed");
       if (Remaining(deadline).count() == 0) {
