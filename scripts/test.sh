@@ -70,7 +70,7 @@ log "test: unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 ctest --test-dir "$ROOT/build/asan" -L '^unit$' --output-on-failure -j 2
 
 log "test: all tests (release build)"
-ctest --test-dir "$ROOT/build/release" ${TEST_LABELS:+-L "$TEST_LABELS"} -LE '^(secure|cluster)$' \
+ctest --test-dir "$ROOT/build/release" ${TEST_LABELS:+-L "$TEST_LABELS"} -LE '^(secure|cluster|cluster-chaos)$' \
   --output-on-failure -j 2
 
 # The secure node and the 3-node cluster, for the labels secure and cluster.

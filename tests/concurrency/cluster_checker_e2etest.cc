@@ -8,7 +8,8 @@
 //   baseline       every node up
 //   node2-killed   node 2 SIGKILLed (no drain)
 //   node2-starting node 2 restarting on its data (a rolling restart)
-//   node2-back     node 2 answering again
+//   node2-back     node 2 answering again; then, as a rolling restart
+//                  does, until the hints kept for it are delivered
 //   node3-paused   node 3 SIGSTOPped for 10 s (a node that hangs, not fails)
 //   after          node 3 resumed
 // Checked:
@@ -151,6 +152,40 @@ class ClusterChecker : public ::testing::Test {
     return std::system(cmd.c_str()) == 0;
   }
 
+  // True once no node has hints waiting (system_views.pending_hints), or
+  // false after `timeout`.
+  bool HintsDelivered(std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int64_t files = 0;
+      bool read_all = true;
+      for (const std::string& node : nodes_) {
+        asio::io_context io;
+        cql::SessionOptions o = cql::testing::TestOptions();
+        o.contact_points = {node};
+        o.discover_peers = false;
+        auto session = cql::testing::RunSync(io, cql::Session::Connect(io.get_executor(), o));
+        if (!session.ok()) {
+          read_all = false;
+          continue;
+        }
+        cql::QueryOptions q;
+        q.consistency = cql::Consistency::kOne;
+        auto rows = cql::testing::RunSync(
+            io, (*session)->Query("SELECT files FROM system_views.pending_hints", std::vector<cql::Value>(), q));
+        if (!rows.ok()) {
+          read_all = false;
+        } else {
+          for (size_t r = 0; r < rows->row_count(); ++r) files += rows->row(r).GetInt(0).value_or(0);
+        }
+        cql::testing::RunSync(io, (*session)->Close());
+      }
+      if (read_all && files == 0) return true;
+      std::this_thread::sleep_for(1s);
+    }
+    return false;
+  }
+
   std::string hosts_;
   std::string script_;
   std::vector<std::string> nodes_;
@@ -247,6 +282,15 @@ TEST_F(ClusterChecker, NoDoubleSaleAndTheServiceAnswersWhileNodesFailAndReturn) 
   const std::vector<NodeMetrics> at_back = scrape_all();
   std::this_thread::sleep_for(15s);
   const std::vector<NodeMetrics> after_back = scrape_all();
+  // A rolling restart takes the next node down only once the restarted one
+  // has caught up: the hints the others kept for it are delivered.
+  {
+    const auto waited_from = std::chrono::steady_clock::now();
+    const bool caught_up = HintsDelivered(120s);
+    std::printf("[cluster] hints for node 2 %s after %.1f s\n", caught_up ? "delivered" : "STILL PENDING",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - waited_from).count());
+    EXPECT_TRUE(caught_up) << "the other nodes still hold hints for node 2";
+  }
   begin_phase("node3-paused");
   EXPECT_TRUE(Node("pause", 3));
   std::this_thread::sleep_for(10s);

@@ -769,7 +769,10 @@ asio::awaitable<absl::StatusOr<Result>> Session::Core::Run(
       }
       ++host->counters.errors;
       const bool idempotent = route.idempotent && !route.conditional;
-      if (RetryableRefusal(result.status(), idempotent)) {  // safe to send elsewhere
+      // A conditional statement is sent once: a refusal may come after its
+      // proposal was accepted, and a second round would then find its own
+      // write and answer "not applied".
+      if (!route.conditional && RetryableRefusal(result.status(), idempotent)) {  // safe to send elsewhere
         last = result.status();
         continue;
       }
