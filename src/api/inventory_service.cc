@@ -7,6 +7,10 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/strings/str_cat.h"
 
 namespace inventory::api {
 
@@ -53,45 +57,104 @@ void InventoryService::Finish(grpc::ServerUnaryReactor* reactor, Method method,
   reactor->Finish(status);
 }
 
+namespace {
+
+service::CallBudget BudgetOf(grpc::CallbackServerContext* ctx, std::chrono::steady_clock::time_point arrived) {
+  service::CallBudget budget;
+  budget.arrived = arrived;
+  const auto deadline = ctx->deadline();
+  if (deadline != std::chrono::system_clock::time_point::max()) {
+    const auto left = deadline - std::chrono::system_clock::now();
+    budget.deadline = std::chrono::steady_clock::now() +
+                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
+  }
+  budget.cancelled = [ctx] { return ctx->IsCancelled(); };
+  return budget;
+}
+
+// A service-layer error as the gRPC status; a call the client cancelled is
+// CANCELLED, not a back-end fault.
+grpc::Status StatusOfCall(grpc::CallbackServerContext* ctx, const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kCancelled && ctx->IsCancelled()) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, std::string(status.message()));
+  }
+  if (std::optional<int64_t> hint = service::RetryAfterMs(status); hint.has_value()) {
+    ctx->AddTrailingMetadata(std::string(service::kRetryAfterPayload), absl::StrCat(*hint));
+  }
+  return ToGrpcStatus(status);
+}
+
+}  // namespace
+
+asio::awaitable<grpc::Status> InventoryService::Admit(Ctx* ctx, std::optional<service::WorkClass> work,
+                                                      const service::CallBudget& budget,
+                                                      std::optional<service::Admission::Ticket>* ticket) {
+  if (budget.Expired(std::chrono::steady_clock::now())) {
+    co_return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed before the call's work started");
+  }
+  if (budget.Cancelled()) co_return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before its work started");
+  if (!work.has_value() || admission_ == nullptr) co_return grpc::Status::OK;
+  absl::StatusOr<service::Admission::Ticket> admitted = co_await admission_->Admit(*work, budget);
+  if (!admitted.ok()) co_return StatusOfCall(ctx, admitted.status());
+  ticket->emplace(std::move(*admitted));
+  co_return grpc::Status::OK;
+}
+
 template <typename Request, typename Response, typename Call>
-grpc::ServerUnaryReactor* InventoryService::Dispatch(Method method, Ctx* ctx, const Request* request,
-                                                     Response* response, Call call) {
+grpc::ServerUnaryReactor* InventoryService::Dispatch(Method method, std::optional<service::WorkClass> work, Ctx* ctx,
+                                                     const Request* request, Response* response, Call call) {
   const auto arrived = std::chrono::steady_clock::now();
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   // The request and response live until Finish(); the coroutine borrows them.
   asio::co_spawn(
       executor_,
-      [this, method, arrived, request, response, reactor, call]() -> asio::awaitable<void> {
-        absl::StatusOr<Response> result = co_await (inventory_.*call)(*request);
-        grpc::Status status = grpc::Status::OK;
+      [this, method, work, ctx, arrived, request, response, reactor, call]() -> asio::awaitable<void> {
+        const service::CallBudget budget = BudgetOf(ctx, arrived);
+        std::optional<service::Admission::Ticket> ticket;
+        grpc::Status status = co_await Admit(ctx, work, budget, &ticket);
         CallOutcome outcome{CallOutcome::Kind::kError, 0};
-        if (result.ok()) {
-          *response = std::move(*result);
-          outcome = OutcomeOf(*response);
-        } else {
-          status = ToGrpcStatus(result.status());
+        if (status.ok()) {
+          absl::StatusOr<Response> result = co_await call(inventory_, *request, budget);
+          if (result.ok()) {
+            *response = std::move(*result);
+            outcome = OutcomeOf(*response);
+          } else {
+            status = StatusOfCall(ctx, result.status());
+          }
         }
+        ticket.reset();
         Finish(reactor, method, arrived, status, outcome);
       },
       asio::detached);
   return reactor;
 }
 
-#define INVENTORY_DISPATCH(Name, Req, Resp)                                                   \
-  grpc::ServerUnaryReactor* InventoryService::Name(Ctx* ctx, const v1::Req* request,          \
-                                                   v1::Resp* response) {                      \
-    return Dispatch(api::Method::k##Name, ctx, request, response, &service::Inventory::Name); \
+// A method whose call is `Inventory::Name(request)`, admitted as `Work`.
+#define INVENTORY_DISPATCH(Name, Req, Resp, Work)                                                                \
+  grpc::ServerUnaryReactor* InventoryService::Name(Ctx* ctx, const v1::Req* request, v1::Resp* response) {       \
+    return Dispatch(api::Method::k##Name, service::WorkClass::Work, ctx, request, response,                      \
+                    [](service::Inventory& inventory, const v1::Req& r, const service::CallBudget&) {            \
+                      return inventory.Name(r);                                                                  \
+                    });                                                                                          \
   }
 
-INVENTORY_DISPATCH(CheckAvailability, CheckAvailabilityRequest, CheckAvailabilityResponse)
-INVENTORY_DISPATCH(BatchCheckAvailability, BatchCheckRequest, BatchCheckResponse)
-INVENTORY_DISPATCH(HoldSeats, HoldSeatsRequest, HoldSeatsResponse)
-INVENTORY_DISPATCH(ReleaseSeats, ReleaseSeatsRequest, ReleaseSeatsResponse)
-INVENTORY_DISPATCH(ConfirmBooking, ConfirmBookingRequest, ConfirmBookingResponse)
-INVENTORY_DISPATCH(UpdateInventory, UpdateInventoryRequest, UpdateInventoryResponse)
-INVENTORY_DISPATCH(JoinWaitlist, JoinWaitlistRequest, JoinWaitlistResponse)
-INVENTORY_DISPATCH(GetUserWaitlist, GetUserWaitlistRequest, GetUserWaitlistResponse)
-INVENTORY_DISPATCH(CancelBooking, CancelBookingRequest, CancelBookingResponse)
+INVENTORY_DISPATCH(CheckAvailability, CheckAvailabilityRequest, CheckAvailabilityResponse, kRead)
+INVENTORY_DISPATCH(BatchCheckAvailability, BatchCheckRequest, BatchCheckResponse, kRead)
+INVENTORY_DISPATCH(GetUserWaitlist, GetUserWaitlistRequest, GetUserWaitlistResponse, kRead)
+INVENTORY_DISPATCH(JoinWaitlist, JoinWaitlistRequest, JoinWaitlistResponse, kHold)
+INVENTORY_DISPATCH(ReleaseSeats, ReleaseSeatsRequest, ReleaseSeatsResponse, kLifecycle)
+INVENTORY_DISPATCH(ConfirmBooking, ConfirmBookingRequest, ConfirmBookingResponse, kLifecycle)
+INVENTORY_DISPATCH(CancelBooking, CancelBookingRequest, CancelBookingResponse, kLifecycle)
+INVENTORY_DISPATCH(UpdateInventory, UpdateInventoryRequest, UpdateInventoryResponse, kLifecycle)
+
+grpc::ServerUnaryReactor* InventoryService::HoldSeats(Ctx* ctx, const v1::HoldSeatsRequest* request,
+                                                      v1::HoldSeatsResponse* response) {
+  // Admitted inside, after the edge: a hold refused there costs almost nothing.
+  return Dispatch(Method::kHoldSeats, std::nullopt, ctx, request, response,
+                  [](service::Inventory& inventory, const v1::HoldSeatsRequest& r, const service::CallBudget& b) {
+                    return inventory.HoldSeats(r, b);
+                  });
+}
 
 grpc::ServerUnaryReactor* InventoryService::GetSeatMap(Ctx* ctx, const grpc::ByteBuffer* request,
                                                        grpc::ByteBuffer* response) {
@@ -107,21 +170,26 @@ grpc::ServerUnaryReactor* InventoryService::GetSeatMap(Ctx* ctx, const grpc::Byt
   }
   asio::co_spawn(
       executor_,
-      [this, arrived, parsed, response, reactor]() -> asio::awaitable<void> {
-        absl::StatusOr<std::shared_ptr<const std::string>> bytes = co_await inventory_.GetSeatMapBytes(*parsed);
-        grpc::Status status = grpc::Status::OK;
-        CallOutcome outcome{CallOutcome::Kind::kOk, 0};
-        if (bytes.ok()) {
-          // The slice borrows the shared answer and lets go of it when gRPC is done.
-          auto* keep = new std::shared_ptr<const std::string>(std::move(*bytes));
-          grpc::Slice slice(
-              const_cast<char*>((*keep)->data()), (*keep)->size(),
-              [](void* p) { delete static_cast<std::shared_ptr<const std::string>*>(p); }, keep);
-          *response = grpc::ByteBuffer(&slice, 1);
-        } else {
-          status = ToGrpcStatus(bytes.status());
-          outcome = {CallOutcome::Kind::kError, 0};
+      [this, ctx, arrived, parsed, response, reactor]() -> asio::awaitable<void> {
+        const service::CallBudget budget = BudgetOf(ctx, arrived);
+        std::optional<service::Admission::Ticket> ticket;
+        grpc::Status status = co_await Admit(ctx, service::WorkClass::kRead, budget, &ticket);
+        CallOutcome outcome{CallOutcome::Kind::kError, 0};
+        if (status.ok()) {
+          absl::StatusOr<std::shared_ptr<const std::string>> bytes = co_await inventory_.GetSeatMapBytes(*parsed);
+          if (bytes.ok()) {
+            // The slice borrows the shared answer and lets go of it when gRPC is done.
+            auto* keep = new std::shared_ptr<const std::string>(std::move(*bytes));
+            grpc::Slice slice(
+                const_cast<char*>((*keep)->data()), (*keep)->size(),
+                [](void* p) { delete static_cast<std::shared_ptr<const std::string>*>(p); }, keep);
+            *response = grpc::ByteBuffer(&slice, 1);
+            outcome = {CallOutcome::Kind::kOk, 0};
+          } else {
+            status = StatusOfCall(ctx, bytes.status());
+          }
         }
+        ticket.reset();
         Finish(reactor, Method::kGetSeatMap, arrived, status, outcome);
       },
       asio::detached);
@@ -131,7 +199,9 @@ grpc::ServerUnaryReactor* InventoryService::GetSeatMap(Ctx* ctx, const grpc::Byt
 grpc::ServerUnaryReactor* InventoryService::InitializeTripInventory(Ctx* ctx,
                                                                     const v1::InitializeTripInventoryRequest* request,
                                                                     v1::InitializeTripInventoryResponse* response) {
-  return Dispatch(Method::kInitializeTripInventory, ctx, request, response, &service::Inventory::InitializeTrip);
+  return Dispatch(Method::kInitializeTripInventory, service::WorkClass::kLifecycle, ctx, request, response,
+                  [](service::Inventory& inventory, const v1::InitializeTripInventoryRequest& r,
+                     const service::CallBudget&) { return inventory.InitializeTrip(r); });
 }
 
 #undef INVENTORY_DISPATCH

@@ -4,15 +4,24 @@
 // executor (the io_context thread that owns the database and Redis clients);
 // its result is written into the response and the call finished from there.
 // absl::Status codes map onto gRPC codes here, in one place.
+//
+// Before any work: a call whose deadline has passed is answered
+// DEADLINE_EXCEEDED and a cancelled one CANCELLED, neither touching the
+// database; then the call asks service::Admission for a slot of its class
+// (HoldSeats asks inside the service, after the edge, so that holds refused
+// there are never turned away). A call turned away is RESOURCE_EXHAUSTED with
+// the trailing metadata `retry-after-ms` (decimal milliseconds).
 #pragma once
 
 #include <asio/any_io_executor.hpp>
 
 #include <chrono>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "api/request_metrics.h"
 #include "inventory/v1/inventory.grpc.pb.h"
+#include "service/admission.h"
 #include "service/inventory.h"
 
 namespace inventory::api {
@@ -30,8 +39,10 @@ class InventoryService final : public inventory::v1::InventoryService::WithRawCa
  public:
   // `inventory` and `metrics` must outlive the service; `executor` is the
   // one it runs on (metrics are recorded there too).
-  InventoryService(service::Inventory& inventory, RequestMetrics& metrics, asio::any_io_executor executor)
-      : inventory_(inventory), metrics_(metrics), executor_(std::move(executor)) {}
+  // `admission` too (may be null: every call admitted).
+  InventoryService(service::Inventory& inventory, RequestMetrics& metrics, service::Admission* admission,
+                   asio::any_io_executor executor)
+      : inventory_(inventory), metrics_(metrics), admission_(admission), executor_(std::move(executor)) {}
   InventoryService(const InventoryService&) = delete;
   InventoryService& operator=(const InventoryService&) = delete;
 
@@ -58,11 +69,21 @@ class InventoryService final : public inventory::v1::InventoryService::WithRawCa
   // Records the call's metrics (latency from `arrived`) and answers it.
   void Finish(grpc::ServerUnaryReactor* reactor, Method method, std::chrono::steady_clock::time_point arrived,
               const grpc::Status& status, CallOutcome outcome);
+  // Runs `call(inventory, request, budget)` for the call, after admission
+  // as `work` (nullopt: the call admits itself).
   template <typename Request, typename Response, typename Call>
-  grpc::ServerUnaryReactor* Dispatch(Method method, Ctx* ctx, const Request* request, Response* response, Call call);
+  grpc::ServerUnaryReactor* Dispatch(Method method, std::optional<service::WorkClass> work, Ctx* ctx,
+                                     const Request* request, Response* response, Call call);
+  // The checks before a call's work: deadline, cancellation, a slot of
+  // `work` (put in `ticket`). Not OK (trailing metadata set): the call ends
+  // with that status.
+  asio::awaitable<grpc::Status> Admit(Ctx* ctx, std::optional<service::WorkClass> work,
+                                      const service::CallBudget& budget,
+                                      std::optional<service::Admission::Ticket>* ticket);
 
   service::Inventory& inventory_;
   RequestMetrics& metrics_;
+  service::Admission* admission_;
   asio::any_io_executor executor_;
 };
 

@@ -88,6 +88,7 @@ absl::Status InventoryServer::StartHttp() {
     out.requests = &request_metrics_;
     out.inventory = inventory_.get();
     out.database = &store_->counters();
+    out.admission = admission_.get();
     out.redis = redis_->stats();
     out.redis_connected = redis_->connected();
     out.database_connections = db_->open_connections();
@@ -226,8 +227,17 @@ absl::Status InventoryServer::StartService() {
     feed_ = std::make_unique<cache::RedisChangeFeed>(io_.get_executor(), *feed_redis_, "inv", feed_options);
   }
   inventory_ = std::make_unique<service::Inventory>(*store_, edge_.get(), feed_.get(), *clock_, options);
+  service::AdmissionOptions admission;
+  admission.enabled = config_.admission_control;
+  admission.max_in_flight = {config_.admission_reads_in_flight, config_.admission_holds_in_flight,
+                             config_.admission_lifecycle_in_flight};
+  admission.max_queue = {config_.admission_queue, config_.admission_queue, config_.admission_queue};
+  admission.queue_budget = config_.admission_queue_budget;
+  admission_ = std::make_unique<service::Admission>(io_.get_executor(), admission);
+  inventory_->set_admission(admission_.get());
   RunOn(io_, [&]() { return inventory_->Start(); });
-  service_ = std::make_unique<api::InventoryService>(*inventory_, request_metrics_, io_.get_executor());
+  service_ = std::make_unique<api::InventoryService>(*inventory_, request_metrics_, admission_.get(),
+                                                     io_.get_executor());
   return absl::OkStatus();
 }
 
@@ -275,6 +285,7 @@ void InventoryServer::Shutdown() {
   http_.reset();
   service_.reset();
   inventory_.reset();
+  admission_.reset();
   feed_.reset();
   edge_.reset();
   store_.reset();

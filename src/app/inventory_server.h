@@ -82,6 +82,7 @@ class InventoryServer {
   std::unique_ptr<cache::EdgeGuard> edge_;
   std::unique_ptr<cache::ChangeFeed> feed_;
   std::unique_ptr<service::Inventory> inventory_;
+  std::unique_ptr<service::Admission> admission_;
   api::RequestMetrics request_metrics_;
   std::unique_ptr<api::InventoryService> service_;
   std::unique_ptr<http::HttpServer> http_;

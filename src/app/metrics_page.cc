@@ -50,6 +50,36 @@ void ExportDatabaseNodes(const std::vector<cql::HostInfo>& nodes, metrics::Expos
   }
 }
 
+// Per work class: what admission control let in, made wait and turned away.
+void ExportAdmission(const service::Admission& admission, metrics::Exposition& page) {
+  for (int i = 0; i < service::kWorkClassCount; ++i) {
+    const auto c = static_cast<service::WorkClass>(i);
+    const service::AdmissionClassStats& s = admission.stats(c);
+    const metrics::Labels work = {{"class", service::WorkClassName(c)}};
+    page.Counter("inventory_admission_admitted_total", "Calls whose work was admitted (at once or after waiting).",
+                 work, static_cast<double>(s.admitted));
+    page.Counter("inventory_admission_queued_total", "Admitted calls that waited for a slot first.", work,
+                 static_cast<double>(s.queued));
+    constexpr std::string_view kShed = "inventory_admission_shed_total";
+    constexpr std::string_view kShedHelp =
+        "Calls turned away with RESOURCE_EXHAUSTED, before any work: the queue was full (queue_full) or the call "
+        "waited past the queue budget (queue_time).";
+    metrics::Labels full = work;
+    full.emplace_back("reason", "queue_full");
+    page.Counter(kShed, kShedHelp, full, static_cast<double>(s.shed_queue_full));
+    metrics::Labels late = work;
+    late.emplace_back("reason", "queue_time");
+    page.Counter(kShed, kShedHelp, late, static_cast<double>(s.shed_queue_time));
+    page.Counter("inventory_admission_deadline_exceeded_total",
+                 "Calls whose deadline passed before (or while waiting for) their work.", work,
+                 static_cast<double>(s.deadline_exceeded));
+    page.Gauge("inventory_admission_in_flight", "Calls of the class whose work runs now.", work,
+               static_cast<double>(s.in_flight));
+    page.Gauge("inventory_admission_waiting", "Calls of the class waiting for a slot now.", work,
+               static_cast<double>(s.waiting));
+  }
+}
+
 }  // namespace
 
 std::string RenderMetrics(const MetricsSources& sources) {
@@ -71,6 +101,7 @@ std::string RenderMetrics(const MetricsSources& sources) {
   page.Gauge("inventory_db_connections", "Open database connections.", {},
              static_cast<double>(sources.database_connections));
   ExportDatabaseNodes(sources.database_nodes, page);
+  if (sources.admission != nullptr) ExportAdmission(*sources.admission, page);
 
   page.Counter("inventory_redis_commands_total", "Redis commands sent (the start-up ping included).", {},
                static_cast<double>(sources.redis.commands_sent));

@@ -15,6 +15,7 @@
 #include "api/request_metrics.h"
 #include "cql/session.h"
 #include "redis/client_stats.h"
+#include "service/admission.h"
 #include "service/inventory.h"
 #include "storage/cql/cql_seat_store.h"
 
@@ -24,6 +25,7 @@ struct MetricsSources {
   const api::RequestMetrics* requests = nullptr;   // required
   const service::Inventory* inventory = nullptr;   // required
   const storage::StoreCounters* database = nullptr;  // required
+  const service::Admission* admission = nullptr;     // optional
   redis::ClientStats redis;       // copied out by the caller
   bool redis_connected = false;
   int database_connections = 0;

@@ -119,6 +119,15 @@ absl::Status Validate(const Config& c) {
   if (c.repair_interval.count() < 100 || c.repair_interval.count() > 10000) {
     return absl::InvalidArgumentError("repair-interval-ms: 100..10000");
   }
+  for (int n : {c.admission_reads_in_flight, c.admission_holds_in_flight, c.admission_lifecycle_in_flight}) {
+    if (n < 1 || n > 100000) return absl::InvalidArgumentError("admission-*-in-flight: 1..100000");
+  }
+  if (c.admission_queue < 0 || c.admission_queue > 1000000) {
+    return absl::InvalidArgumentError("admission-queue: 0..1000000");
+  }
+  if (c.admission_queue_budget.count() < 1 || c.admission_queue_budget.count() > 60000) {
+    return absl::InvalidArgumentError("admission-queue-ms: 1..60000");
+  }
   if (c.shutdown_grace.count() < 0) return absl::InvalidArgumentError("shutdown-grace-seconds: must be >= 0");
   static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;
@@ -144,6 +153,7 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
   int64_t seatmap_ttl_ms = c.seatmap_cache_ttl.count();
   int64_t seatmap_trust_ms = c.seatmap_trust.count();
   int64_t marker_ttl_ms = c.marker_ttl.count();
+  int64_t admission_queue_ms = c.admission_queue_budget.count();
   int64_t skew_ms = c.clock_skew_tolerance.count();
   int64_t repair_min_age_ms = c.repair_min_age.count();
   int64_t repair_interval_ms = c.repair_interval.count();
@@ -221,6 +231,23 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
       ->envname("REPAIR_MIN_AGE_MS");
   app.add_option("--repair-interval-ms", repair_interval_ms, "How often the repairer looks for unfinished operations")
       ->envname("REPAIR_INTERVAL_MS");
+  app.add_option("--admission-control", c.admission_control,
+                 "Bound the work in flight per class and turn away calls that waited too long (on/off)")
+      ->envname("ADMISSION_CONTROL");
+  app.add_option("--admission-reads-in-flight", c.admission_reads_in_flight,
+                 "Reads (seat maps, availability, waitlists) running at once")
+      ->envname("ADMISSION_READS_IN_FLIGHT");
+  app.add_option("--admission-holds-in-flight", c.admission_holds_in_flight,
+                 "New holds (past the edge) and waitlist joins at the database at once")
+      ->envname("ADMISSION_HOLDS_IN_FLIGHT");
+  app.add_option("--admission-lifecycle-in-flight", c.admission_lifecycle_in_flight,
+                 "Confirms, releases, cancels and operator calls running at once")
+      ->envname("ADMISSION_LIFECYCLE_IN_FLIGHT");
+  app.add_option("--admission-queue", c.admission_queue, "Calls of one class that may wait for a slot")
+      ->envname("ADMISSION_QUEUE");
+  app.add_option("--admission-queue-ms", admission_queue_ms,
+                 "How long a call may wait, from its arrival, before its work starts; past it RESOURCE_EXHAUSTED")
+      ->envname("ADMISSION_QUEUE_MS");
   app.add_option("--shutdown-grace-seconds", grace, "How long in-flight calls may finish on SIGTERM")
       ->envname("SHUTDOWN_GRACE_SECONDS");
   app.add_option("--log-level", c.log_level, "trace|debug|info|warn|error|critical|off")->envname("LOG_LEVEL");
@@ -258,6 +285,7 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
   c.seatmap_cache_ttl = std::chrono::milliseconds(seatmap_ttl_ms);
   c.seatmap_trust = std::chrono::milliseconds(seatmap_trust_ms);
   c.marker_ttl = std::chrono::milliseconds(marker_ttl_ms);
+  c.admission_queue_budget = std::chrono::milliseconds(admission_queue_ms);
   c.clock_skew_tolerance = std::chrono::milliseconds(skew_ms);
   c.repair_min_age = std::chrono::milliseconds(repair_min_age_ms);
   c.repair_interval = std::chrono::milliseconds(repair_interval_ms);

@@ -78,6 +78,16 @@ struct Config {
   // Longest life of a Redis "taken" marker, whatever the hold's.
   std::chrono::milliseconds marker_ttl{30000};
 
+  // Admission control (service/admission.h): database work in flight per
+  // class, callers waiting per class, and how long a call may wait from its
+  // arrival before it is turned away (RESOURCE_EXHAUSTED).
+  bool admission_control = true;
+  int admission_reads_in_flight = 128;
+  int admission_holds_in_flight = 64;
+  int admission_lifecycle_in_flight = 64;
+  int admission_queue = 512;
+  std::chrono::milliseconds admission_queue_budget{100};
+
   // Clock skew this instance tolerates against the database's clock; a hold
   // is reclaimed only this long after its expiry, and not at all while the
   // measured skew is beyond it.

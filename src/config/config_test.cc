@@ -154,5 +154,26 @@ TEST_F(ConfigTest, EveryDatabaseHostKeepsItsOwnPort) {
   EXPECT_EQ(parsed->config.db_port, 9045);
 }
 
+TEST_F(ConfigTest, AdmissionControlSettings) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_TRUE(defaults->config.admission_control);
+  EXPECT_EQ(defaults->config.admission_queue_budget.count(), 100);
+  auto set = Parse({"--admission-control", "off", "--admission-holds-in-flight", "8", "--admission-queue", "0",
+                    "--admission-queue-ms", "250"});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_FALSE(set->config.admission_control);
+  EXPECT_EQ(set->config.admission_holds_in_flight, 8);
+  EXPECT_EQ(set->config.admission_queue, 0);
+  EXPECT_EQ(set->config.admission_queue_budget.count(), 250);
+  for (std::vector<const char*> bad : {std::vector<const char*>{"--admission-reads-in-flight", "0"},
+                                       std::vector<const char*>{"--admission-queue", "-1"},
+                                       std::vector<const char*>{"--admission-queue-ms", "0"}}) {
+    auto refused = Parse(bad);
+    ASSERT_FALSE(refused.ok()) << bad[0];
+    EXPECT_NE(std::string(refused.status().message()).find("admission"), std::string::npos) << refused.status();
+  }
+}
+
 }  // namespace
 }  // namespace inventory

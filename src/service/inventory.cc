@@ -393,7 +393,8 @@ asio::awaitable<absl::StatusOr<v1::BatchCheckResponse>> Inventory::BatchCheckAva
 
 // --- Holds ---
 
-asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldSeats(const v1::HoldSeatsRequest& r) {
+asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldSeats(const v1::HoldSeatsRequest& r,
+                                                                             const CallBudget& budget) {
   if (absl::Status s = CheckId("trip_id", r.trip_id()); !s.ok()) co_return s;
   if (absl::Status s = CheckId("organization_id", r.organization_id()); !s.ok()) co_return s;
   if (absl::Status s = CheckId("user_id", r.user_id()); !s.ok()) co_return s;
@@ -441,6 +442,26 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldSeats(cons
   if (verdict.kind == HoldGate::Verdict::Kind::kContended) {
     Refuse(&out, v1::FAILURE_REASON_CONTENTION, kContentionText, verdict.seats);
     co_return out;
+  }
+  // The database's turn: admitted, and only for a caller still waiting.
+  std::optional<Admission::Ticket> ticket;
+  absl::Status admitted = absl::OkStatus();
+  if (budget.Cancelled()) {
+    admitted = absl::CancelledError("cancelled before the hold's database work");
+  } else if (admission_ != nullptr) {
+    absl::StatusOr<Admission::Ticket> t = co_await admission_->Admit(WorkClass::kHold, budget);
+    if (t.ok()) ticket.emplace(std::move(*t));
+    admitted = t.status();
+  }
+  if (!admitted.ok()) {
+    // Nothing was written: the pre-locks go, and requests waiting on this
+    // one go on by themselves.
+    std::vector<domain::SeatChange> no_changes;
+    std::vector<domain::SeatChange> no_facts;
+    co_await announcer_.Announce(trip, std::move(no_changes), std::move(no_facts), std::move(verdict.lease));
+    HoldGate::Outcome went_on;
+    gate_.Leave(verdict, std::move(went_on));
+    co_return admitted;
   }
 
   HoldRequest request;

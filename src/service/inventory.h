@@ -32,6 +32,7 @@
 #include "cache/change_feed.h"
 #include "cache/edge_guard.h"
 #include "inventory/v1/inventory.pb.h"
+#include "service/admission.h"
 #include "service/clock_guard.h"
 #include "service/hold_gate.h"
 #include "service/intent_log.h"
@@ -100,7 +101,10 @@ class Inventory {
   asio::awaitable<absl::StatusOr<v1::CheckAvailabilityResponse>> CheckAvailability(
       const v1::CheckAvailabilityRequest& request);
   asio::awaitable<absl::StatusOr<v1::BatchCheckResponse>> BatchCheckAvailability(const v1::BatchCheckRequest& request);
-  asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> HoldSeats(const v1::HoldSeatsRequest& request);
+  // A hold that passes the edge asks `admission` (if set) for a slot before
+  // its database work, and stops there if `budget`'s caller went away.
+  asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> HoldSeats(const v1::HoldSeatsRequest& request,
+                                                                    const CallBudget& budget = {});
   asio::awaitable<absl::StatusOr<v1::ReleaseSeatsResponse>> ReleaseSeats(const v1::ReleaseSeatsRequest& request);
   asio::awaitable<absl::StatusOr<v1::ConfirmBookingResponse>> ConfirmBooking(
       const v1::ConfirmBookingRequest& request);
@@ -110,6 +114,10 @@ class Inventory {
   asio::awaitable<absl::StatusOr<v1::JoinWaitlistResponse>> JoinWaitlist(const v1::JoinWaitlistRequest& request);
   asio::awaitable<absl::StatusOr<v1::GetUserWaitlistResponse>> GetUserWaitlist(
       const v1::GetUserWaitlistRequest& request);
+
+  // Admission control of the holds' database work (null: none). REQUIRES:
+  // before the first call; `admission` outlives the service.
+  void set_admission(Admission* admission) { admission_ = admission; }
 
   const ServiceStats& stats() const { return stats_; }
   const SnapshotCache& cache() const { return cache_; }
@@ -140,6 +148,7 @@ class Inventory {
   Lifecycle lifecycle_;
   HoldGate gate_;
   Repairer repairer_;
+  Admission* admission_ = nullptr;
   // Serialized seat-map answers by trip and journey.
   struct SeatMapAnswer {
     SnapshotCache::SnapshotPtr snapshot;  // the one it was built from

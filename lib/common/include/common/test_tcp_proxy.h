@@ -1,7 +1,9 @@
 // A TCP forwarder for tests: listens on a free loopback port and relays each
 // connection to `target`. Cut() drops every relayed connection and refuses
 // new ones, so a test can take a real server away from the code under test
-// and give it back (Restore()). Plain sockets and threads; test code only.
+// and give it back (Restore()). Stall() holds every byte in both directions
+// (connections stay open, as with a server that stopped answering) until
+// Resume() lets them through. Plain sockets and threads; test code only.
 #pragma once
 
 #include <arpa/inet.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -56,6 +59,8 @@ class TcpProxy {
     for (int fd : open_) ::shutdown(fd, SHUT_RDWR);
   }
   void Restore() { cut_ = false; }
+  void Stall() { stalled_ = true; }
+  void Resume() { stalled_ = false; }
 
  private:
   void AcceptLoop() {
@@ -81,16 +86,17 @@ class TcpProxy {
       std::lock_guard<std::mutex> lock(mu_);
       open_.push_back(client);
       open_.push_back(server);
-      pumps_.emplace_back([client, server] { Pump(client, server); });
-      pumps_.emplace_back([client, server] { Pump(server, client); });
+      pumps_.emplace_back([this, client, server] { Pump(client, server); });
+      pumps_.emplace_back([this, client, server] { Pump(server, client); });
     }
   }
 
-  static void Pump(int from, int to) {
+  void Pump(int from, int to) {
     char buf[16384];
     while (true) {
       ssize_t n = ::recv(from, buf, sizeof(buf), 0);
       if (n <= 0) break;
+      while (stalled_ && !cut_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
       if (::send(to, buf, static_cast<size_t>(n), MSG_NOSIGNAL) != n) break;
     }
     ::shutdown(to, SHUT_RDWR);
@@ -102,6 +108,7 @@ class TcpProxy {
   int listener_ = -1;
   int port_ = 0;
   std::atomic<bool> cut_{false};
+  std::atomic<bool> stalled_{false};
   std::atomic<bool> stopping_{false};
   std::thread acceptor_;
   std::mutex mu_;

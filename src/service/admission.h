@@ -1,0 +1,144 @@
+// Admission control: how much work of each class runs at once, and how long
+// a call may wait for its turn before it is turned away.
+//
+// Three classes, each with its own slots, so that one cannot take another's:
+//  - kRead: seat maps, availability, a user's waitlist;
+//  - kHold: a new hold's database work (a hold refused at the edge, by the
+//    cached seat map or by Redis, never asks: it costs almost nothing), and
+//    joining a waitlist;
+//  - kLifecycle: confirm, release, cancel (money is already moving), and the
+//    operator's calls (trip loading, blocking seats). Its own slots mean a
+//    storm of new holds never delays them.
+//
+// A call asks for a slot of its class when its database work would begin.
+// Its queue time counts from when the call arrived (gRPC handed it over), so
+// it includes the time spent waiting for the io thread: a call that already
+// waited `queue_budget` is turned away at once, without work. Otherwise it
+// takes a free slot, or waits in its class's FIFO queue (at most `max_queue`
+// waiters) until a slot frees, its queue budget is spent, or its deadline
+// passes. A call turned away gets RESOURCE_EXHAUSTED with a hint of when to
+// come back (RetryAfterMs); one whose deadline passed, DEADLINE_EXCEEDED.
+// Neither touched the database.
+//
+// Disabled, every call is admitted at once (still counted), to measure what
+// the mechanism saves.
+//
+// Threading: REQUIRES every call on the service's io thread. Not locked.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace inventory::service {
+
+enum class WorkClass : uint8_t { kRead = 0, kHold = 1, kLifecycle = 2 };
+inline constexpr int kWorkClassCount = 3;
+const char* WorkClassName(WorkClass c);
+
+struct AdmissionOptions {
+  bool enabled = true;
+  // Calls of each class whose database work runs at once (by WorkClass).
+  std::array<int, kWorkClassCount> max_in_flight{128, 64, 64};
+  // Calls of each class that may wait for a slot.
+  std::array<int, kWorkClassCount> max_queue{512, 512, 512};
+  // The longest a call may wait, from its arrival, before its work starts.
+  std::chrono::milliseconds queue_budget{100};
+};
+
+struct AdmissionClassStats {
+  uint64_t admitted = 0;        // started at once or after waiting
+  uint64_t queued = 0;          // of those, waited for a slot
+  uint64_t shed_queue_full = 0;  // turned away: the queue was full
+  uint64_t shed_queue_time = 0;  // turned away: waited past the budget
+  uint64_t deadline_exceeded = 0;  // the caller's deadline passed before the work started
+  int64_t in_flight = 0;          // now (gauge)
+  int64_t waiting = 0;            // now (gauge)
+};
+
+// The budget of one call: when it arrived and by when the caller needs its
+// answer (time_point::max(): no deadline).
+struct CallBudget {
+  std::chrono::steady_clock::time_point arrived = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // Whether the caller has gone away (may be null: never).
+  std::function<bool()> cancelled;
+
+  bool Expired(std::chrono::steady_clock::time_point now) const { return now >= deadline; }
+  bool Cancelled() const { return cancelled && cancelled(); }
+};
+
+// The payload key of a RESOURCE_EXHAUSTED status that carries the hint, in
+// milliseconds as decimal text; the gRPC layer sends it as trailing metadata.
+inline constexpr char kRetryAfterPayload[] = "retry-after-ms";
+// The hint in `status`, if any.
+std::optional<int64_t> RetryAfterMs(const absl::Status& status);
+
+class Admission {
+ public:
+  // A slot, given back when the ticket is destroyed (or Release()d).
+  class Ticket {
+   public:
+    Ticket() = default;
+    Ticket(Ticket&& other) noexcept;
+    Ticket& operator=(Ticket&& other) noexcept;
+    Ticket(const Ticket&) = delete;
+    Ticket& operator=(const Ticket&) = delete;
+    ~Ticket() { Release(); }
+    void Release();
+
+   private:
+    friend class Admission;
+    Ticket(Admission* owner, WorkClass c, std::chrono::steady_clock::time_point started)
+        : owner_(owner), class_(c), started_(started) {}
+    Admission* owner_ = nullptr;
+    WorkClass class_ = WorkClass::kRead;
+    std::chrono::steady_clock::time_point started_;
+  };
+
+  Admission(asio::any_io_executor executor, AdmissionOptions options);
+  ~Admission();
+  Admission(const Admission&) = delete;
+  Admission& operator=(const Admission&) = delete;
+
+  // A slot of class `c` for a call with `budget`, or RESOURCE_EXHAUSTED
+  // (with a retry-after hint) / DEADLINE_EXCEEDED.
+  asio::awaitable<absl::StatusOr<Ticket>> Admit(WorkClass c, const CallBudget& budget);
+
+  const AdmissionClassStats& stats(WorkClass c) const { return classes_[Index(c)].stats; }
+  const AdmissionOptions& options() const { return options_; }
+
+ private:
+  struct Waiter {
+    explicit Waiter(asio::any_io_executor ex) : timer(ex) {}
+    asio::steady_timer timer;
+    bool granted = false;
+  };
+  struct Class {
+    std::deque<std::shared_ptr<Waiter>> queue;
+    AdmissionClassStats stats;
+    // Mean time a slot is held (exponentially weighted), for the hint.
+    double mean_service_ms = 5.0;
+  };
+  static size_t Index(WorkClass c) { return static_cast<size_t>(c); }
+  void Done(WorkClass c, std::chrono::steady_clock::time_point started);
+  absl::Status Shed(WorkClass c, const char* why);
+  Ticket Grant(WorkClass c);
+
+  asio::any_io_executor executor_;
+  AdmissionOptions options_;
+  std::array<Class, kWorkClassCount> classes_;
+};
+
+}  // namespace inventory::service
