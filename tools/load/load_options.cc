@@ -42,6 +42,7 @@ absl::Status ValidateLoadOptions(const LoadOptions& o) {
   if (o.timeout_ms < 1 || o.timeout_ms > kMaxTimeoutMs) {
     return absl::InvalidArgumentError(fmt::format("--timeout-ms: must be 1..{}, got {}", kMaxTimeoutMs, o.timeout_ms));
   }
+  if (o.rate < 0 || o.rate > 1e6) return absl::InvalidArgumentError(fmt::format("--rate: must be 0..1e6, got {}", o.rate));
   if (o.seat.empty()) return absl::InvalidArgumentError("--seat: must not be empty");
   if (o.org.empty()) return absl::InvalidArgumentError("--org: must not be empty");
   return absl::OkStatus();
@@ -61,6 +62,9 @@ absl::StatusOr<ParsedLoadOptions> ParseLoadOptions(int argc, const char* const* 
   app.add_option("--seat", o.seat, "Seat every request asks for (hot-seat only)");
   app.add_option("--org", o.org, "organization_id of the trip and the requests");
   app.add_option("--timeout-ms", o.timeout_ms, "Deadline of each call (and of each step of a funnel flow), ms");
+  app.add_option("--rate", o.rate,
+                 "Open loop: requests per second, sent whether or not earlier ones were answered (--workers is "
+                 "then the most in flight); 0: closed loop");
   app.add_option("--json", o.json_path, "Also write the summary as JSON to this file");
   app.add_flag("--wait-after-prepare", o.wait_after_prepare,
                "After the set-up, print a line saying so on stderr and wait for a line on stdin");

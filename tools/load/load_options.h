@@ -17,6 +17,9 @@ struct LoadOptions {
   std::string seat = "1A";
   std::string org = "load-org";
   int64_t timeout_ms = 5000;
+  // Open loop: requests per second, due whether or not earlier ones were
+  // answered; `workers` is then the most in flight. 0: closed loop.
+  double rate = 0;
   std::string json_path;  // empty: no JSON file
   // After the set-up, say so on stderr and wait for a line on stdin before
   // loading (lets a driver read the service's metrics in between).

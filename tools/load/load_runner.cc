@@ -20,6 +20,10 @@ void LoadRunner::Start() {
   std::lock_guard lock(mu_);
   started_at_ = Clock::now();
   last_answer_at_ = started_at_;
+  if (options_.rate > 0) {
+    dispatcher_ = std::thread([this] { OpenLoop(); });
+    return;
+  }
   active_workers_ = static_cast<int>(std::min<int64_t>(options_.workers, options_.requests));
   for (int w = 0; w < active_workers_; ++w) ready_.push(Ready{started_at_, w});
   if (active_workers_ == 0) finished_ = true;
@@ -41,6 +45,11 @@ LoadRunner::Snapshot LoadRunner::TakeSnapshot() const {
   std::lock_guard lock(mu_);
   Snapshot s;
   s.completed = completed_;
+  s.sent = next_request_;
+  s.skipped = skipped_;
+  s.answered = answered_;
+  s.answered_latency = answered_latency_;
+  s.timeline = timeline_;
   s.elapsed = (finished_ ? last_answer_at_ : Clock::now()) - started_at_;
   s.stopped = stopping_;
   s.tally = tally_;
@@ -67,29 +76,76 @@ void LoadRunner::DispatchLoop() {
     }
     const int64_t n = next_request_++;
     lock.unlock();
-    // The context lives until the call's callback has run (OnDone frees it).
-    auto* context = new grpc::ClientContext();
-    context->set_deadline(std::chrono::system_clock::now() + options_.timeout);
-    const Clock::time_point started = Clock::now();
-    const int worker = next.worker;
-    scenario_.StartCall(n, *context, [this, context, worker, started](Outcome outcome) {
-      delete context;
-      OnDone(worker, started, std::move(outcome));
-    });
+    Send(n, next.worker, Clock::now());
     lock.lock();
   }
   finished_ = true;
   done_cv_.notify_all();
 }
 
+void LoadRunner::OpenLoop() {
+  std::unique_lock lock(mu_);
+  const auto interval = std::chrono::duration<double>(1.0 / options_.rate);
+  while (!stopping_ && next_request_ < options_.requests) {
+    const int64_t n = next_request_;
+    const Clock::time_point due =
+        started_at_ + std::chrono::duration_cast<Clock::duration>(interval * static_cast<double>(n));
+    if (due > Clock::now()) {
+      cv_.wait_until(lock, due);
+      continue;
+    }
+    ++next_request_;
+    if (in_flight_ >= options_.workers) {
+      ++skipped_;  // the client's own limit: the service is not asked
+      continue;
+    }
+    ++in_flight_;
+    lock.unlock();
+    Send(n, -1, due);
+    lock.lock();
+  }
+  cv_.wait(lock, [this] { return in_flight_ == 0; });
+  finished_ = true;
+  done_cv_.notify_all();
+}
+
+void LoadRunner::Send(int64_t n, int worker, Clock::time_point started) {
+  // The context lives until the call's callback has run (OnDone frees it).
+  auto* context = new grpc::ClientContext();
+  context->set_deadline(std::chrono::system_clock::now() + options_.timeout);
+  scenario_.StartCall(n, *context, [this, context, worker, started](Outcome outcome) {
+    delete context;
+    OnDone(worker, started, std::move(outcome));
+  });
+}
+
 void LoadRunner::OnDone(int worker, Clock::time_point started, Outcome outcome) {
   const Clock::time_point now = Clock::now();
   std::lock_guard lock(mu_);
   latency_.Record(now - started);
+  const auto second = static_cast<size_t>(std::chrono::duration_cast<std::chrono::seconds>(now - started_at_).count());
+  if (timeline_.size() <= second) timeline_.resize(second + 1);
+  SecondBin& bin = timeline_[second];
+  if (outcome.kind != OutcomeKind::kError) {
+    answered_latency_.Record(now - started);
+    bin.answered_latency.Record(now - started);
+    answered_.Add(outcome);
+    ++bin.answered;
+  } else if (outcome.code == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+    ++bin.shed;
+  } else if (outcome.code == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    ++bin.deadline;
+  } else {
+    ++bin.errors;
+  }
   tally_.Add(outcome);
   ++completed_;
   last_answer_at_ = now;
-  ready_.push(Ready{now + options_.pause, worker});
+  if (worker < 0) {
+    --in_flight_;
+  } else {
+    ready_.push(Ready{now + options_.pause, worker});
+  }
   cv_.notify_all();
 }
 

@@ -1,5 +1,10 @@
 // Drives a Scenario: `workers` concurrent workers, each keeping one request
-// in flight, until `requests` requests have been answered in total.
+// in flight, until `requests` requests have been answered in total (closed
+// loop); or, with a `rate`, an open loop: request n is due at n / rate
+// seconds after the start whether or not earlier ones were answered (as
+// users arrive in a sale), at most `workers` in flight (a due request past
+// that is not sent and counted as skipped); its latency counts from when it
+// was due, so a slow service is not hidden by the load slowing down with it.
 //
 // A worker starts a call, waits for its answer (asynchronously: the gRPC
 // callback API, no thread per worker), records the latency and outcome,
@@ -30,6 +35,16 @@ struct RunOptions {
   int64_t requests = 1000;
   std::chrono::milliseconds pause{10};
   std::chrono::milliseconds timeout{5000};  // deadline of each call
+  double rate = 0;  // requests per second (open loop); 0: closed loop
+};
+
+// The answers of one second of a run (by when they came).
+struct SecondBin {
+  int64_t answered = 0;  // OK status (success or refusal)
+  int64_t shed = 0;      // RESOURCE_EXHAUSTED
+  int64_t deadline = 0;  // DEADLINE_EXCEEDED
+  int64_t errors = 0;    // any other error
+  LatencyHistogram answered_latency;
 };
 
 class LoadRunner {
@@ -53,10 +68,16 @@ class LoadRunner {
 
   struct Snapshot {
     int64_t completed = 0;
+    int64_t sent = 0;
+    int64_t skipped = 0;  // open loop: due while `workers` calls were in flight
     std::chrono::nanoseconds elapsed{0};  // first start to last answer (or now while running)
     bool stopped = false;
     OutcomeTally tally;
     LatencyHistogram latency;
+    // Calls answered with an OK status (successes and refusals).
+    OutcomeTally answered;
+    LatencyHistogram answered_latency;
+    std::vector<SecondBin> timeline;
   };
   Snapshot TakeSnapshot() const;
 
@@ -69,6 +90,8 @@ class LoadRunner {
   };
 
   void DispatchLoop();
+  void OpenLoop();
+  void Send(int64_t n, int worker, Clock::time_point started);
   void OnDone(int worker, Clock::time_point started, Outcome outcome);
 
   Scenario& scenario_;
@@ -85,8 +108,13 @@ class LoadRunner {
   Clock::time_point started_at_{};
   Clock::time_point last_answer_at_{};
   int64_t completed_ = 0;
+  int64_t in_flight_ = 0;
+  int64_t skipped_ = 0;
   OutcomeTally tally_;
   LatencyHistogram latency_;
+  OutcomeTally answered_;
+  LatencyHistogram answered_latency_;
+  std::vector<SecondBin> timeline_;
   std::thread dispatcher_;
 };
 

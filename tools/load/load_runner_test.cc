@@ -192,5 +192,47 @@ TEST(LoadRunnerTest, DestroyingARunningRunnerWaitsForCallsInFlight) {
   SUCCEED();  // no use-after-free under ASan
 }
 
+TEST(LoadRunnerTest, OpenLoopSendsAtTheRateWhetherOrNotAnswersCame) {
+  FakeScenario scenario(100ms);  // each answer takes 100 ms
+  RunOptions options;
+  options.rate = 200;  // one every 5 ms: about 20 in flight
+  options.requests = 100;
+  options.workers = 1000;
+  LoadRunner runner(scenario, options);
+  const auto start = std::chrono::steady_clock::now();
+  runner.Start();
+  ASSERT_TRUE(runner.Wait(30s));
+  const auto took = std::chrono::steady_clock::now() - start;
+  const LoadRunner::Snapshot s = runner.TakeSnapshot();
+  EXPECT_EQ(s.completed, 100);
+  EXPECT_EQ(s.sent, 100);
+  EXPECT_EQ(s.skipped, 0);
+  EXPECT_EQ(scenario.started().size(), 100u);
+  // A closed loop with one caller would take 10 s; at the rate, about 0.6 s.
+  EXPECT_GE(took, 450ms);
+  EXPECT_LT(took, 5s);
+  EXPECT_GE(scenario.max_in_flight(), 10);
+  EXPECT_EQ(s.answered.total(), 100u);
+  EXPECT_EQ(s.answered_latency.count(), 100u);
+  int64_t binned = 0;
+  for (const SecondBin& b : s.timeline) binned += b.answered + b.shed + b.deadline + b.errors;
+  EXPECT_EQ(binned, 100);
+}
+
+TEST(LoadRunnerTest, OpenLoopSkipsWhatIsDueWhileTheClientLimitIsInFlight) {
+  FakeScenario scenario(200ms);
+  RunOptions options;
+  options.rate = 500;
+  options.requests = 100;
+  options.workers = 5;
+  LoadRunner runner(scenario, options);
+  runner.Start();
+  ASSERT_TRUE(runner.Wait(30s));
+  const LoadRunner::Snapshot s = runner.TakeSnapshot();
+  EXPECT_LE(scenario.max_in_flight(), 5);
+  EXPECT_GT(s.skipped, 0);
+  EXPECT_EQ(s.completed + s.skipped, 100);
+}
+
 }  // namespace
 }  // namespace inventory::load

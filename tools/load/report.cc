@@ -90,6 +90,17 @@ std::string FormatSummaryTable(const RunSummary& s) {
   out += fmt::format("  {:<18}{:>10.2f}\n", "p99.9", Millis(l.p999_us));
   out += fmt::format("  {:<18}{:>10.2f}\n", "max", Millis(l.max_us));
   out += fmt::format("  {:<18}{:>10.2f}\n", "mean", l.mean_us / 1000.0);
+  if (s.rate > 0) {
+    out += fmt::format("\nopen loop at {:.0f} req/s: {} due, {} not sent (client limit)\n", s.rate, s.sent, s.skipped);
+    out += fmt::format("  {:<18}{:>10.2f}\n", "answered p50 ms", Millis(s.answered_latency.p50_us));
+    out += fmt::format("  {:<18}{:>10.2f}\n", "answered p99 ms", Millis(s.answered_latency.p99_us));
+    out += "  second   answered   shed   deadline   errors   p99 ms\n";
+    for (size_t i = 0; i < s.timeline.size(); ++i) {
+      const RunSummary::Second& b = s.timeline[i];
+      out += fmt::format("  {:>6} {:>10} {:>6} {:>10} {:>8} {:>8.1f}\n", i, b.answered, b.shed, b.deadline, b.errors,
+                         Millis(b.p99_us));
+    }
+  }
   out += "\n";
   if (s.failures.empty()) {
     out += "result: PASS\n";
@@ -110,6 +121,23 @@ nlohmann::ordered_json SummaryToJson(const RunSummary& s) {
   json error_details = json::object();
   for (const auto& [name, texts] : t.error_details()) error_details[name] = texts;
   const LatencySummary& l = s.latency;
+  json open_loop = nullptr;
+  if (s.rate > 0) {
+    json timeline = json::array();
+    for (const RunSummary::Second& b : s.timeline) {
+      timeline.push_back({{"answered", b.answered}, {"shed", b.shed}, {"deadline", b.deadline},
+                          {"errors", b.errors}, {"p99_ms", Millis(b.p99_us)}});
+    }
+    open_loop = {{"rate", s.rate},
+                 {"sent", s.sent},
+                 {"skipped", s.skipped},
+                 {"answered_latency_ms",
+                  {{"count", s.answered_latency.count},
+                   {"p50", Millis(s.answered_latency.p50_us)},
+                   {"p99", Millis(s.answered_latency.p99_us)},
+                   {"max", Millis(s.answered_latency.max_us)}}},
+                 {"timeline", timeline}};
+  }
   return json{
       {"scenario", s.scenario},
       {"target", s.target},
@@ -139,6 +167,7 @@ nlohmann::ordered_json SummaryToJson(const RunSummary& s) {
         {"p99", Millis(l.p99_us)},
         {"p99_9", Millis(l.p999_us)},
         {"max", Millis(l.max_us)}}},
+      {"open_loop", open_loop},
       {"pass", s.failures.empty()},
       {"failures", s.failures},
   };

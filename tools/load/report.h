@@ -45,6 +45,18 @@ struct RunSummary {
   bool interrupted = false;
   OutcomeTally tally;
   LatencySummary latency;
+  // Open loop only (rate > 0): requests due, those the client's own limit
+  // did not send, the latency of calls answered with an OK status (the
+  // service took them), and each second's answers.
+  double rate = 0;
+  int64_t sent = 0;
+  int64_t skipped = 0;
+  LatencySummary answered_latency;
+  struct Second {
+    int64_t answered = 0, shed = 0, deadline = 0, errors = 0;
+    int64_t p99_us = 0;  // of the answered
+  };
+  std::vector<Second> timeline;
   // Why the run did not meet the scenario's expectation; empty: it did.
   std::vector<std::string> failures;
 
