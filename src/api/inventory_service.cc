@@ -86,6 +86,14 @@ grpc::Status StatusOfCall(grpc::CallbackServerContext* ctx, const absl::Status& 
 
 }  // namespace
 
+bool InventoryService::TurnedAwayAtTheDoor(Ctx* ctx, Method method, service::WorkClass work,
+                                           std::chrono::steady_clock::time_point arrived,
+                                           grpc::ServerUnaryReactor* reactor) {
+  if (admission_ == nullptr || admission_->EnterDoor(work)) return false;
+  Finish(reactor, method, arrived, StatusOfCall(ctx, admission_->DoorStatus()), {CallOutcome::Kind::kError, 0});
+  return true;
+}
+
 asio::awaitable<grpc::Status> InventoryService::Admit(Ctx* ctx, std::optional<service::WorkClass> work,
                                                       const service::CallBudget& budget,
                                                       std::optional<service::Admission::Ticket>* ticket) {
@@ -105,10 +113,13 @@ grpc::ServerUnaryReactor* InventoryService::Dispatch(Method method, std::optiona
                                                      const Request* request, Response* response, Call call) {
   const auto arrived = std::chrono::steady_clock::now();
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  // A hold (admitted inside) is a hold at the door too.
+  if (TurnedAwayAtTheDoor(ctx, method, work.value_or(service::WorkClass::kHold), arrived, reactor)) return reactor;
   // The request and response live until Finish(); the coroutine borrows them.
   asio::co_spawn(
       executor_,
       [this, method, work, ctx, arrived, request, response, reactor, call]() -> asio::awaitable<void> {
+        if (admission_ != nullptr) admission_->LeaveDoor();
         const service::CallBudget budget = BudgetOf(ctx, arrived);
         std::optional<service::Admission::Ticket> ticket;
         grpc::Status status = co_await Admit(ctx, work, budget, &ticket);
@@ -168,9 +179,11 @@ grpc::ServerUnaryReactor* InventoryService::GetSeatMap(Ctx* ctx, const grpc::Byt
            {CallOutcome::Kind::kError, 0});
     return reactor;
   }
+  if (TurnedAwayAtTheDoor(ctx, Method::kGetSeatMap, service::WorkClass::kRead, arrived, reactor)) return reactor;
   asio::co_spawn(
       executor_,
       [this, ctx, arrived, parsed, response, reactor]() -> asio::awaitable<void> {
+        if (admission_ != nullptr) admission_->LeaveDoor();
         const service::CallBudget budget = BudgetOf(ctx, arrived);
         std::optional<service::Admission::Ticket> ticket;
         grpc::Status status = co_await Admit(ctx, service::WorkClass::kRead, budget, &ticket);

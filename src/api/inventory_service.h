@@ -74,6 +74,10 @@ class InventoryService final : public inventory::v1::InventoryService::WithRawCa
   template <typename Request, typename Response, typename Call>
   grpc::ServerUnaryReactor* Dispatch(Method method, std::optional<service::WorkClass> work, Ctx* ctx,
                                      const Request* request, Response* response, Call call);
+  // On gRPC's thread, before the call is handed to the io thread: true when
+  // the door turned it away (then it is answered and finished).
+  bool TurnedAwayAtTheDoor(Ctx* ctx, Method method, service::WorkClass work,
+                           std::chrono::steady_clock::time_point arrived, grpc::ServerUnaryReactor* reactor);
   // The checks before a call's work: deadline, cancellation, a slot of
   // `work` (put in `ticket`). Not OK (trailing metadata set): the call ends
   // with that status.

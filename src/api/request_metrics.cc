@@ -54,6 +54,7 @@ std::string_view MethodName(Method method) {
 RequestMetrics::RequestMetrics() : latency_(kMethodCount, metrics::Histogram(metrics::Histogram::LatencyBuckets())) {}
 
 void RequestMetrics::Record(Method method, grpc::StatusCode code, CallOutcome outcome, double seconds) {
+  std::lock_guard lock(mu_);
   const auto m = static_cast<size_t>(method);
   int c = static_cast<int>(code);
   if (c < 0 || c >= kCodeCount) c = static_cast<int>(grpc::StatusCode::UNKNOWN);
@@ -76,9 +77,13 @@ void RequestMetrics::Record(Method method, grpc::StatusCode code, CallOutcome ou
   latency_[m].Observe(seconds);
 }
 
-uint64_t RequestMetrics::Count(Method method) const { return latency_[static_cast<size_t>(method)].count(); }
+uint64_t RequestMetrics::Count(Method method) const {
+  std::lock_guard lock(mu_);
+  return latency_[static_cast<size_t>(method)].count();
+}
 
 void RequestMetrics::Export(metrics::Exposition& page) const {
+  std::lock_guard lock(mu_);
   constexpr std::string_view kCalls = "inventory_requests_total";
   constexpr std::string_view kCallsHelp = "Answered gRPC calls by method, status code and outcome.";
   constexpr std::string_view kLatency = "inventory_request_duration_seconds";

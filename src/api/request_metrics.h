@@ -9,13 +9,15 @@
 // (refused answers also carry the reason, e.g. "contention"), "ok" for other
 // OK answers, and "error" for every non-OK status.
 //
-// Threading: Record and Export on one thread (the service's io thread).
+// Threading: thread-safe (one mutex): calls turned away at the door are
+// recorded on gRPC's threads, the others on the service's io thread.
 #pragma once
 
 #include <grpcpp/support/status_code_enum.h>
 
 #include <array>
 #include <cstdint>
+#include <mutex>
 #include <string_view>
 #include <vector>
 
@@ -66,6 +68,7 @@ class RequestMetrics {
   // kOk, kSuccess, kError, then kRefused by reason.
   static constexpr int kOutcomeSlots = 3 + kReasonCount;
 
+  mutable std::mutex mu_;
   std::array<std::array<std::array<uint64_t, kOutcomeSlots>, kCodeCount>, kMethodCount> calls_{};
   std::vector<metrics::Histogram> latency_;  // by method
 };

@@ -233,6 +233,7 @@ absl::Status InventoryServer::StartService() {
                              config_.admission_lifecycle_in_flight};
   admission.max_queue = {config_.admission_queue, config_.admission_queue, config_.admission_queue};
   admission.queue_budget = config_.admission_queue_budget;
+  admission.max_io_backlog = config_.admission_io_backlog;
   admission_ = std::make_unique<service::Admission>(io_.get_executor(), admission);
   inventory_->set_admission(admission_.get());
   RunOn(io_, [&]() { return inventory_->Start(); });

@@ -62,14 +62,17 @@ void ExportAdmission(const service::Admission& admission, metrics::Exposition& p
                  static_cast<double>(s.queued));
     constexpr std::string_view kShed = "inventory_admission_shed_total";
     constexpr std::string_view kShedHelp =
-        "Calls turned away with RESOURCE_EXHAUSTED, before any work: the queue was full (queue_full) or the call "
-        "waited past the queue budget (queue_time).";
+        "Calls turned away with RESOURCE_EXHAUSTED, before any work: the queue was full (queue_full), the call "
+        "waited past the queue budget (queue_time), or too many calls were waiting for the io thread (io_backlog).";
     metrics::Labels full = work;
     full.emplace_back("reason", "queue_full");
     page.Counter(kShed, kShedHelp, full, static_cast<double>(s.shed_queue_full));
     metrics::Labels late = work;
     late.emplace_back("reason", "queue_time");
     page.Counter(kShed, kShedHelp, late, static_cast<double>(s.shed_queue_time));
+    metrics::Labels door = work;
+    door.emplace_back("reason", "io_backlog");
+    page.Counter(kShed, kShedHelp, door, static_cast<double>(admission.door_shed(c)));
     page.Counter("inventory_admission_deadline_exceeded_total",
                  "Calls whose deadline passed before (or while waiting for) their work.", work,
                  static_cast<double>(s.deadline_exceeded));
@@ -78,6 +81,8 @@ void ExportAdmission(const service::Admission& admission, metrics::Exposition& p
     page.Gauge("inventory_admission_waiting", "Calls of the class waiting for a slot now.", work,
                static_cast<double>(s.waiting));
   }
+  page.Gauge("inventory_admission_io_backlog", "Calls handed to the io thread that have not started yet.", {},
+             static_cast<double>(admission.io_backlog()));
 }
 
 }  // namespace

@@ -125,6 +125,9 @@ absl::Status Validate(const Config& c) {
   if (c.admission_queue < 0 || c.admission_queue > 1000000) {
     return absl::InvalidArgumentError("admission-queue: 0..1000000");
   }
+  if (c.admission_io_backlog < 1 || c.admission_io_backlog > 1000000) {
+    return absl::InvalidArgumentError("admission-io-backlog: 1..1000000");
+  }
   if (c.admission_queue_budget.count() < 1 || c.admission_queue_budget.count() > 60000) {
     return absl::InvalidArgumentError("admission-queue-ms: 1..60000");
   }
@@ -245,6 +248,9 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
       ->envname("ADMISSION_LIFECYCLE_IN_FLIGHT");
   app.add_option("--admission-queue", c.admission_queue, "Calls of one class that may wait for a slot")
       ->envname("ADMISSION_QUEUE");
+  app.add_option("--admission-io-backlog", c.admission_io_backlog,
+                 "Calls waiting for the io thread past which reads and holds are turned away at once")
+      ->envname("ADMISSION_IO_BACKLOG");
   app.add_option("--admission-queue-ms", admission_queue_ms,
                  "How long a call may wait, from its arrival, before its work starts; past it RESOURCE_EXHAUSTED")
       ->envname("ADMISSION_QUEUE_MS");

@@ -87,6 +87,7 @@ struct Config {
   int admission_lifecycle_in_flight = 64;
   int admission_queue = 512;
   std::chrono::milliseconds admission_queue_budget{100};
+  int admission_io_backlog = 128;
 
   // Clock skew this instance tolerates against the database's clock; a hold
   // is reclaimed only this long after its expiry, and not at all while the

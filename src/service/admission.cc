@@ -58,6 +58,22 @@ Admission::~Admission() {
   }
 }
 
+bool Admission::EnterDoor(WorkClass c) {
+  const int before = io_backlog_.fetch_add(1, std::memory_order_relaxed);
+  if (!options_.enabled || c == WorkClass::kLifecycle || before < options_.max_io_backlog) return true;
+  io_backlog_.fetch_sub(1, std::memory_order_relaxed);
+  door_shed_[Index(c)].fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+absl::Status Admission::DoorStatus() const {
+  const int64_t hint = options_.queue_budget.count();
+  absl::Status status = absl::ResourceExhaustedError(
+      absl::StrCat("overloaded: too many calls waiting to run; retry after ", hint, " ms"));
+  status.SetPayload(kRetryAfterPayload, absl::Cord(absl::StrCat(hint)));
+  return status;
+}
+
 Admission::Ticket Admission::Grant(WorkClass c) {
   Class& k = classes_[Index(c)];
   ++k.stats.admitted;

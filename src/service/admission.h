@@ -20,13 +20,22 @@
 // come back (RetryAfterMs); one whose deadline passed, DEADLINE_EXCEEDED.
 // Neither touched the database.
 //
+// The door. Before all that, a call must reach the io thread: gRPC hands it
+// over on its own threads and it waits in the io thread's queue. When the
+// io thread is the bottleneck (CPU), that queue is where time goes, so a
+// read or a hold arriving while `max_io_backlog` calls already wait for the
+// io thread is turned away at once, on gRPC's thread, without costing the
+// io thread anything (EnterDoor). Lifecycle calls always go in.
+//
 // Disabled, every call is admitted at once (still counted), to measure what
 // the mechanism saves.
 //
-// Threading: REQUIRES every call on the service's io thread. Not locked.
+// Threading: EnterDoor, LeaveDoor and door_shed may be called from any
+// thread; everything else REQUIRES the service's io thread (not locked).
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -55,6 +64,9 @@ struct AdmissionOptions {
   std::array<int, kWorkClassCount> max_queue{512, 512, 512};
   // The longest a call may wait, from its arrival, before its work starts.
   std::chrono::milliseconds queue_budget{100};
+  // Calls waiting for the io thread past which reads and holds are turned
+  // away at the door.
+  int max_io_backlog = 128;
 };
 
 struct AdmissionClassStats {
@@ -116,6 +128,15 @@ class Admission {
   // (with a retry-after hint) / DEADLINE_EXCEEDED.
   asio::awaitable<absl::StatusOr<Ticket>> Admit(WorkClass c, const CallBudget& budget);
 
+  // The door (any thread): whether a call of class `c` may queue for the io
+  // thread. True: the caller REQUIRES LeaveDoor() once the call runs there.
+  // False: turned away (counted); answer DoorStatus().
+  bool EnterDoor(WorkClass c);
+  void LeaveDoor() { io_backlog_.fetch_sub(1, std::memory_order_relaxed); }
+  absl::Status DoorStatus() const;
+  uint64_t door_shed(WorkClass c) const { return door_shed_[Index(c)].load(std::memory_order_relaxed); }
+  int io_backlog() const { return io_backlog_.load(std::memory_order_relaxed); }
+
   const AdmissionClassStats& stats(WorkClass c) const { return classes_[Index(c)].stats; }
   const AdmissionOptions& options() const { return options_; }
 
@@ -139,6 +160,8 @@ class Admission {
   asio::any_io_executor executor_;
   AdmissionOptions options_;
   std::array<Class, kWorkClassCount> classes_;
+  std::atomic<int> io_backlog_{0};
+  std::array<std::atomic<uint64_t>, kWorkClassCount> door_shed_{};
 };
 
 }  // namespace inventory::service

@@ -1,0 +1,199 @@
+#include "service/admission.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <optional>
+#include <vector>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+namespace inventory::service {
+namespace {
+
+using namespace std::chrono_literals;
+using SteadyClock = std::chrono::steady_clock;
+
+AdmissionOptions Small(int in_flight, int queue, std::chrono::milliseconds budget) {
+  AdmissionOptions o;
+  o.max_in_flight = {in_flight, in_flight, in_flight};
+  o.max_queue = {queue, queue, queue};
+  o.queue_budget = budget;
+  return o;
+}
+
+// One call: asks for a slot, keeps it for `hold`, records how it ended.
+struct Call {
+  absl::Status status;
+  bool done = false;
+  SteadyClock::time_point started;
+};
+
+void Spawn(asio::io_context& io, Admission& admission, WorkClass c, CallBudget budget,
+           std::chrono::milliseconds hold, Call* call) {
+  asio::co_spawn(
+      io,
+      [&admission, c, budget, hold, call]() -> asio::awaitable<void> {
+        absl::StatusOr<Admission::Ticket> ticket = co_await admission.Admit(c, budget);
+        call->status = ticket.status();
+        call->started = SteadyClock::now();
+        if (ticket.ok()) {
+          asio::steady_timer t(co_await asio::this_coro::executor, hold);
+          co_await t.async_wait(asio::use_awaitable);
+        }
+        call->done = true;
+      },
+      asio::detached);
+}
+
+TEST(AdmissionTest, AtMostMaxInFlightRunAndTheRestWaitInOrder) {
+  asio::io_context io;
+  Admission admission(io.get_executor(), Small(2, 10, 1000ms));
+  std::vector<Call> calls(5);
+  for (Call& c : calls) Spawn(io, admission, WorkClass::kHold, CallBudget{}, 30ms, &c);
+  io.run_for(5ms);
+  EXPECT_EQ(admission.stats(WorkClass::kHold).in_flight, 2);
+  EXPECT_EQ(admission.stats(WorkClass::kHold).waiting, 3);
+  io.run();
+  for (const Call& c : calls) EXPECT_TRUE(c.status.ok()) << c.status;
+  // FIFO: each waiter started after the one before it.
+  EXPECT_LE(calls[2].started, calls[3].started);
+  EXPECT_LE(calls[3].started, calls[4].started);
+  EXPECT_GE(calls[4].started - calls[0].started, 50ms);
+  const AdmissionClassStats& s = admission.stats(WorkClass::kHold);
+  EXPECT_EQ(s.admitted, 5u);
+  EXPECT_EQ(s.queued, 3u);
+  EXPECT_EQ(s.in_flight, 0);
+  EXPECT_EQ(s.waiting, 0);
+}
+
+TEST(AdmissionTest, AFullQueueTurnsAwayAtOnceWithAHint) {
+  asio::io_context io;
+  Admission admission(io.get_executor(), Small(1, 1, 1000ms));
+  Call running, waiting, turned_away;
+  Spawn(io, admission, WorkClass::kRead, CallBudget{}, 50ms, &running);
+  Spawn(io, admission, WorkClass::kRead, CallBudget{}, 1ms, &waiting);
+  Spawn(io, admission, WorkClass::kRead, CallBudget{}, 1ms, &turned_away);
+  io.run_for(5ms);
+  ASSERT_TRUE(turned_away.done);
+  EXPECT_EQ(turned_away.status.code(), absl::StatusCode::kResourceExhausted) << turned_away.status;
+  std::optional<int64_t> hint = RetryAfterMs(turned_away.status);
+  ASSERT_TRUE(hint.has_value());
+  EXPECT_GE(*hint, 1000);  // never sooner than the queue budget
+  EXPECT_LE(*hint, 5000);
+  io.run();
+  EXPECT_TRUE(running.status.ok());
+  EXPECT_TRUE(waiting.status.ok());
+  EXPECT_EQ(admission.stats(WorkClass::kRead).shed_queue_full, 1u);
+}
+
+TEST(AdmissionTest, AWaiterPastTheQueueBudgetIsTurnedAway) {
+  asio::io_context io;
+  Admission admission(io.get_executor(), Small(1, 10, 20ms));
+  Call running, waiting;
+  Spawn(io, admission, WorkClass::kLifecycle, CallBudget{}, 200ms, &running);
+  Spawn(io, admission, WorkClass::kLifecycle, CallBudget{}, 1ms, &waiting);
+  io.run_for(100ms);
+  ASSERT_TRUE(waiting.done);
+  EXPECT_EQ(waiting.status.code(), absl::StatusCode::kResourceExhausted) << waiting.status;
+  EXPECT_TRUE(RetryAfterMs(waiting.status).has_value());
+  EXPECT_EQ(admission.stats(WorkClass::kLifecycle).shed_queue_time, 1u);
+  EXPECT_EQ(admission.stats(WorkClass::kLifecycle).waiting, 0);
+  io.run();
+}
+
+TEST(AdmissionTest, ACallThatAlreadyWaitedItsBudgetIsTurnedAwayWithoutQueueing) {
+  asio::io_context io;
+  Admission admission(io.get_executor(), Small(8, 10, 50ms));
+  Call late;
+  CallBudget budget;
+  budget.arrived = SteadyClock::now() - 60ms;  // it sat in the io thread's queue
+  Spawn(io, admission, WorkClass::kRead, budget, 1ms, &late);
+  io.run();
+  EXPECT_EQ(late.status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(admission.stats(WorkClass::kRead).shed_queue_time, 1u);
+  EXPECT_EQ(admission.stats(WorkClass::kRead).admitted, 0u);
+}
+
+TEST(AdmissionTest, APassedDeadlineIsDeadlineExceededBeforeAndWhileWaiting) {
+  asio::io_context io;
+  Admission admission(io.get_executor(), Small(1, 10, 1000ms));
+  Call expired, running, waiting;
+  CallBudget past;
+  past.deadline = SteadyClock::now() - 1ms;
+  Spawn(io, admission, WorkClass::kHold, past, 1ms, &expired);
+  Spawn(io, admission, WorkClass::kHold, CallBudget{}, 100ms, &running);
+  CallBudget soon;
+  soon.deadline = SteadyClock::now() + 20ms;
+  Spawn(io, admission, WorkClass::kHold, soon, 1ms, &waiting);
+  io.run();
+  EXPECT_EQ(expired.status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(running.status.ok());
+  EXPECT_EQ(waiting.status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(admission.stats(WorkClass::kHold).deadline_exceeded, 2u);
+}
+
+TEST(AdmissionTest, ClassesHaveTheirOwnSlots) {
+  asio::io_context io;
+  Admission admission(io.get_executor(), Small(1, 0, 1000ms));
+  Call hold, second_hold, confirm;
+  Spawn(io, admission, WorkClass::kHold, CallBudget{}, 50ms, &hold);
+  Spawn(io, admission, WorkClass::kHold, CallBudget{}, 1ms, &second_hold);
+  Spawn(io, admission, WorkClass::kLifecycle, CallBudget{}, 1ms, &confirm);
+  io.run();
+  EXPECT_TRUE(hold.status.ok());
+  EXPECT_EQ(second_hold.status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(confirm.status.ok()) << "a storm of holds must not take a confirm's slot";
+}
+
+TEST(AdmissionTest, DisabledAdmitsEverythingAtOnce) {
+  asio::io_context io;
+  AdmissionOptions o = Small(1, 0, 1ms);
+  o.enabled = false;
+  Admission admission(io.get_executor(), o);
+  std::vector<Call> calls(20);
+  CallBudget late;
+  late.arrived = SteadyClock::now() - 1s;
+  for (Call& c : calls) Spawn(io, admission, WorkClass::kRead, late, 10ms, &c);
+  io.run_for(5ms);
+  EXPECT_EQ(admission.stats(WorkClass::kRead).in_flight, 20);
+  io.run();
+  for (const Call& c : calls) EXPECT_TRUE(c.status.ok());
+}
+
+TEST(AdmissionTest, AReleasedTicketGivesItsSlotAtOnce) {
+  asio::io_context io;
+  Admission admission(io.get_executor(), Small(1, 10, 1000ms));
+  std::optional<SteadyClock::time_point> second_started;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        absl::StatusOr<Admission::Ticket> first = co_await admission.Admit(WorkClass::kRead, CallBudget{});
+        EXPECT_TRUE(first.ok());
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+              absl::StatusOr<Admission::Ticket> second = co_await admission.Admit(WorkClass::kRead, CallBudget{});
+              EXPECT_TRUE(second.ok());
+              second_started = SteadyClock::now();
+            },
+            asio::detached);
+        asio::steady_timer t(io, 10ms);
+        co_await t.async_wait(asio::use_awaitable);
+        EXPECT_FALSE(second_started.has_value());
+        Admission::Ticket moved = std::move(*first);
+        moved.Release();
+        moved.Release();  // twice is harmless
+      },
+      asio::detached);
+  io.run();
+  EXPECT_TRUE(second_started.has_value());
+  EXPECT_EQ(admission.stats(WorkClass::kRead).in_flight, 0);
+}
+
+}  // namespace
+}  // namespace inventory::service
