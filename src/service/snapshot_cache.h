@@ -3,7 +3,8 @@
 //
 // A miss loads the trip from the store once, however many requests are
 // waiting for it (single flight): a storm on a trip's seat map costs one
-// database load per instance per cache lifetime (`ttl`).
+// database load per instance per cache lifetime (`ttl`), while the trip
+// stays within the memory budget (see Memory below).
 //
 // Changes. Apply() writes seat changes into the cached snapshot in place
 // (its version goes up): this instance's own changes as it makes them, and,
