@@ -275,6 +275,22 @@ TEST_F(InventoryE2eTest, UnknownTripIsNotFound) {
   map.set_organization_id(kOrg);
   v1::GetSeatMapResponse map_resp;
   EXPECT_EQ(Call(&v1::InventoryService::Stub::GetSeatMap, map, &map_resp).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // A storm on an unknown trip id: one database read, the others answered
+  // from memory within SEATMAP_NOT_FOUND_TTL_MS (2 s by default).
+  map.set_trip_id(absl::StrCat("no-such-trip-", std::chrono::steady_clock::now().time_since_epoch().count()));
+  auto value = [](const std::string& series) {
+    std::optional<testing::HttpAnswer> page = testing::HttpGet(http_port_, "/metrics");
+    return page.has_value() ? testing::MetricValue(page->body, series) : -1.0;
+  };
+  const double loads = value("inventory_seatmap_cache_loads_total");
+  const double remembered = value("inventory_seatmap_cache_not_found_total");
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(Call(&v1::InventoryService::Stub::GetSeatMap, map, &map_resp).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  EXPECT_EQ(value("inventory_seatmap_cache_loads_total") - loads, 1);
+  EXPECT_EQ(value("inventory_seatmap_cache_not_found_total") - remembered, 4);
 }
 
 // --- Outcome table: contention ---
@@ -937,6 +953,11 @@ TEST_F(InventoryE2eTest, MetricsCountEveryCallAndWhatItCost) {
   EXPECT_EQ(grew(after, R"(inventory_seatmap_answers_total{source="reused"})"), 1);
   EXPECT_EQ(grew(after, R"(inventory_requests_total{method="GetSeatMap",code="OK",outcome="ok"})"), 2);
   EXPECT_EQ(grew(after, "inventory_seatmap_cache_loads_total"), 0);
+  // The caches' memory: the trip's snapshot and its answer are counted.
+  EXPECT_GT(testing::MetricValue(after, R"(inventory_seatmap_cache_bytes{part="snapshots"})"), 0);
+  EXPECT_GT(testing::MetricValue(after, R"(inventory_seatmap_cache_bytes{part="answers"})"), 0);
+  EXPECT_GE(testing::MetricValue(after, R"(inventory_seatmap_cache_entries{kind="snapshots"})"), 1);
+  EXPECT_EQ(testing::MetricValue(after, R"(inventory_seatmap_cache_budget_bytes{part="answers"})"), 64 << 20);
   EXPECT_EQ(grew(after, R"(inventory_requests_total{method="HoldSeats",code="OK",outcome="success"})"), 2);
   EXPECT_EQ(
       grew(after, R"(inventory_requests_total{method="HoldSeats",code="OK",outcome="refused",reason="not_available"})"),

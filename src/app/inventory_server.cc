@@ -215,6 +215,8 @@ absl::Status InventoryServer::StartService() {
   options.seatmap_trust = config_.seatmap_trust;
   options.edge_short_circuit = config_.edge_short_circuit;
   options.seatmap_cache = config_.seatmap_cache;
+  options.seatmap_cache_bytes = static_cast<uint64_t>(config_.seatmap_cache_bytes);
+  options.seatmap_not_found_ttl = config_.seatmap_not_found_ttl;
   options.clock_check_interval = std::chrono::milliseconds(kClockCheckMs);
   options.repair.min_age = config_.repair_min_age;
   options.repair.interval = config_.repair_interval;

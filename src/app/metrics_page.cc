@@ -196,6 +196,37 @@ std::string RenderMetrics(const MetricsSources& sources) {
                static_cast<double>(c.misses));
   page.Counter("inventory_seatmap_cache_loads_total", "Trip snapshots loaded from the database.", {},
                static_cast<double>(c.loads));
+  page.Counter("inventory_seatmap_cache_not_found_total",
+               "Seat-map snapshot reads answered NOT_FOUND from memory (a trip the database recently did not know).",
+               {}, static_cast<double>(c.not_found_hits));
+  // The memory of the seat-map caches: snapshots (unknown trips included)
+  // and serialized answers, each within its share of the budget.
+  const service::SeatMapAnswersStats& a = sources.inventory->answers().stats();
+  constexpr std::string_view kBytes = "inventory_seatmap_cache_bytes";
+  constexpr std::string_view kBytesHelp =
+      "Estimated memory held by the seat-map caches, by part (snapshots: trip snapshots and unknown trips "
+      "remembered; answers: serialized seat maps).";
+  page.Gauge(kBytes, kBytesHelp, {{"part", "snapshots"}}, static_cast<double>(c.bytes));
+  page.Gauge(kBytes, kBytesHelp, {{"part", "answers"}}, static_cast<double>(a.bytes));
+  constexpr std::string_view kBudget = "inventory_seatmap_cache_budget_bytes";
+  constexpr std::string_view kBudgetHelp =
+      "The share of SEATMAP_CACHE_BYTES each part of the seat-map caches keeps to.";
+  page.Gauge(kBudget, kBudgetHelp, {{"part", "snapshots"}},
+             static_cast<double>(sources.inventory->cache().max_bytes()));
+  page.Gauge(kBudget, kBudgetHelp, {{"part", "answers"}},
+             static_cast<double>(sources.inventory->answers().max_bytes()));
+  constexpr std::string_view kEntries = "inventory_seatmap_cache_entries";
+  constexpr std::string_view kEntriesHelp =
+      "Entries in the seat-map caches, by kind (snapshots: trips cached; not_found: trips remembered as unknown; "
+      "answers: serialized seat maps).";
+  page.Gauge(kEntries, kEntriesHelp, {{"kind", "snapshots"}}, static_cast<double>(c.snapshots));
+  page.Gauge(kEntries, kEntriesHelp, {{"kind", "not_found"}}, static_cast<double>(c.not_found_trips));
+  page.Gauge(kEntries, kEntriesHelp, {{"kind", "answers"}}, static_cast<double>(a.answers));
+  constexpr std::string_view kEvictions = "inventory_seatmap_cache_evictions_total";
+  constexpr std::string_view kEvictionsHelp =
+      "Least recently used entries dropped to keep the seat-map caches within their budget, by part.";
+  page.Counter(kEvictions, kEvictionsHelp, {{"part", "snapshots"}}, static_cast<double>(c.evictions));
+  page.Counter(kEvictions, kEvictionsHelp, {{"part", "answers"}}, static_cast<double>(a.evictions));
 
   constexpr std::string_view kAnswers = "inventory_seatmap_answers_total";
   constexpr std::string_view kAnswersHelp =

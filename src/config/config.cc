@@ -103,6 +103,11 @@ absl::Status Validate(const Config& c) {
     return absl::InvalidArgumentError("max-holds-per-user: 1..100");
   }
   if (c.seatmap_cache_ttl.count() < 0) return absl::InvalidArgumentError("seatmap-cache-ttl-ms: must be >= 0");
+  if (c.seatmap_cache_bytes <= 0) return absl::InvalidArgumentError("seatmap-cache-bytes: must be > 0");
+  // Another instance's new trip may be answered NOT_FOUND here this long.
+  if (c.seatmap_not_found_ttl.count() < 0 || c.seatmap_not_found_ttl.count() > 60000) {
+    return absl::InvalidArgumentError("seatmap-not-found-ttl-ms: 0..60000");
+  }
   // Copies may refuse a freed seat for at most these; the service promises 60 s.
   if (c.seatmap_trust.count() < 0 || c.seatmap_trust.count() > 55000) {
     return absl::InvalidArgumentError("seatmap-trust-ms: 0..55000");
@@ -155,6 +160,7 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
   int64_t hold_ttl_max = c.hold_ttl_max.count();
   int64_t seatmap_ttl_ms = c.seatmap_cache_ttl.count();
   int64_t seatmap_trust_ms = c.seatmap_trust.count();
+  int64_t seatmap_not_found_ttl_ms = c.seatmap_not_found_ttl.count();
   int64_t marker_ttl_ms = c.marker_ttl.count();
   int64_t admission_queue_ms = c.admission_queue_budget.count();
   int64_t skew_ms = c.clock_skew_tolerance.count();
@@ -225,6 +231,12 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
   app.add_option("--seatmap-trust-ms", seatmap_trust_ms,
                  "How long a cached seat map kept honest by the change feed may refuse holds")
       ->envname("SEATMAP_TRUST_MS");
+  app.add_option("--seatmap-cache-bytes", c.seatmap_cache_bytes,
+                 "Memory of the seat-map caches, bytes (> 0; snapshots 3/4, answers 1/4; least recently used go)")
+      ->envname("SEATMAP_CACHE_BYTES");
+  app.add_option("--seatmap-not-found-ttl-ms", seatmap_not_found_ttl_ms,
+                 "How long an unknown trip is answered NOT_FOUND without the database (0: never)")
+      ->envname("SEATMAP_NOT_FOUND_TTL_MS");
   app.add_option("--marker-ttl-ms", marker_ttl_ms, "Longest life of a Redis taken-seat marker")->envname("MARKER_TTL_MS");
   app.add_option("--clock-skew-tolerance-ms", skew_ms,
                  "Clock skew tolerated against the database; expired holds are reclaimed this long after expiry")
@@ -290,6 +302,7 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
   c.hold_ttl_max = std::chrono::seconds(hold_ttl_max);
   c.seatmap_cache_ttl = std::chrono::milliseconds(seatmap_ttl_ms);
   c.seatmap_trust = std::chrono::milliseconds(seatmap_trust_ms);
+  c.seatmap_not_found_ttl = std::chrono::milliseconds(seatmap_not_found_ttl_ms);
   c.marker_ttl = std::chrono::milliseconds(marker_ttl_ms);
   c.admission_queue_budget = std::chrono::milliseconds(admission_queue_ms);
   c.clock_skew_tolerance = std::chrono::milliseconds(skew_ms);

@@ -75,6 +75,12 @@ struct Config {
   std::chrono::milliseconds seatmap_cache_ttl{5000};
   // How long a cached seat map the change feed keeps honest may refuse holds.
   std::chrono::milliseconds seatmap_trust{30000};
+  // Memory of the seat-map caches (snapshots 3/4, serialized answers 1/4),
+  // bytes, > 0: least recently used entries go past it.
+  int64_t seatmap_cache_bytes = int64_t{256} << 20;
+  // How long a trip the database did not know is answered NOT_FOUND without
+  // asking it again (0: never).
+  std::chrono::milliseconds seatmap_not_found_ttl{2000};
   // Longest life of a Redis "taken" marker, whatever the hold's.
   std::chrono::milliseconds marker_ttl{30000};
 

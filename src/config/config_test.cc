@@ -16,7 +16,8 @@ absl::StatusOr<ParsedConfig> Parse(std::vector<const char*> args) {
 class ConfigTest : public ::testing::Test {
  protected:
   void TearDown() override {
-    for (const char* name : {"GRPC_PORT", "SCYLLA_HOSTS", "REDIS_ADDR", "HOLD_TTL_SECONDS", "HTTP_PORT"}) {
+    for (const char* name : {"GRPC_PORT", "SCYLLA_HOSTS", "REDIS_ADDR", "HOLD_TTL_SECONDS", "HTTP_PORT",
+                             "SEATMAP_CACHE_BYTES", "SEATMAP_NOT_FOUND_TTL_MS"}) {
       unsetenv(name);
     }
   }
@@ -34,7 +35,33 @@ TEST_F(ConfigTest, DefaultsMatchTheDesign) {
   EXPECT_EQ(c.hold_ttl_default.count(), 600);
   EXPECT_EQ(c.max_holds_per_user, 2);
   EXPECT_EQ(c.seatmap_cache_ttl.count(), 5000);
+  EXPECT_EQ(c.seatmap_cache_bytes, 256 * 1024 * 1024);
+  EXPECT_EQ(c.seatmap_not_found_ttl.count(), 2000);
   EXPECT_EQ(c.db_keyspace, "inventory");
+}
+
+TEST_F(ConfigTest, SeatMapCacheBudgetAndNotFoundTtlAreSetAndBounded) {
+  setenv("SEATMAP_CACHE_BYTES", "1048576", 1);
+  setenv("SEATMAP_NOT_FOUND_TTL_MS", "0", 1);  // 0: unknown trips are not remembered
+  auto parsed = Parse({});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.seatmap_cache_bytes, 1048576);
+  EXPECT_EQ(parsed->config.seatmap_not_found_ttl.count(), 0);
+  parsed = Parse({"--seatmap-cache-bytes", "4096", "--seatmap-not-found-ttl-ms", "500"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.seatmap_cache_bytes, 4096);
+  EXPECT_EQ(parsed->config.seatmap_not_found_ttl.count(), 500);
+  // The caches are always bounded: no 0 for "unbounded".
+  for (const char* bytes : {"0", "-1"}) {
+    parsed = Parse({"--seatmap-cache-bytes", bytes});
+    ASSERT_FALSE(parsed.ok()) << bytes;
+    EXPECT_NE(parsed.status().message().find("seatmap-cache-bytes"), std::string::npos) << parsed.status();
+  }
+  for (const char* ttl : {"-1", "60001"}) {
+    parsed = Parse({"--seatmap-not-found-ttl-ms", ttl});
+    ASSERT_FALSE(parsed.ok()) << ttl;
+    EXPECT_NE(parsed.status().message().find("seatmap-not-found-ttl-ms"), std::string::npos) << parsed.status();
+  }
 }
 
 TEST_F(ConfigTest, EnvironmentOverridesDefaultAndFlagOverridesEnvironment) {
@@ -69,7 +96,7 @@ TEST_F(ConfigTest, HelpListsEveryVariableWithDefaults) {
   const std::string& help = parsed->help_text;
   for (const char* name : {"GRPC_PORT", "HTTP_PORT", "SCYLLA_HOSTS", "REDIS_ADDR", "SCYLLA_KEYSPACE",
                            "SCYLLA_CONSISTENCY", "HOLD_TTL_SECONDS", "MAX_HOLDS_PER_USER", "REDIS_PASSWORD",
-                           "LOG_LEVEL", "SEATMAP_CACHE_TTL_MS"}) {
+                           "LOG_LEVEL", "SEATMAP_CACHE_TTL_MS", "SEATMAP_CACHE_BYTES", "SEATMAP_NOT_FOUND_TTL_MS"}) {
     EXPECT_NE(help.find(name), std::string::npos) << name;
   }
   EXPECT_NE(help.find("9083"), std::string::npos);

@@ -1,6 +1,16 @@
 #include "domain/seat_change.h"
 
+#include "domain/memory_estimate.h"
+
 namespace inventory::domain {
+namespace {
+
+// One owner: its slot in the deque, its node in the set, both copies' text.
+size_t OwnerBytes(const std::string& owner_id) {
+  return sizeof(std::string) + NodeBytes(sizeof(std::string)) + 2 * StringHeapBytes(owner_id);
+}
+
+}  // namespace
 
 std::string_view SeatChangeKindName(SeatChange::Kind kind) {
   switch (kind) {
@@ -22,7 +32,9 @@ void EndedOwners::Add(const std::string& owner_id) {
   if (owner_id.empty() || set_.count(owner_id) != 0) return;
   set_.insert(owner_id);
   order_.push_back(owner_id);
+  bytes_ += OwnerBytes(order_.back());
   while (order_.size() > capacity_) {
+    bytes_ -= OwnerBytes(order_.front());
     set_.erase(order_.front());
     order_.pop_front();
   }

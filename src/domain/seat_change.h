@@ -60,6 +60,8 @@ class EndedOwners {
   void Add(const std::string& owner_id);
   bool Contains(std::string_view owner_id) const;
   size_t size() const { return order_.size(); }
+  // Estimated heap bytes the owners take (domain/memory_estimate.h).
+  size_t EstimatedBytes() const { return bytes_ + set_.bucket_count() * sizeof(void*); }
 
  private:
   struct Hash {
@@ -69,6 +71,7 @@ class EndedOwners {
   size_t capacity_;
   std::deque<std::string> order_;
   std::unordered_set<std::string, Hash, std::equal_to<>> set_;
+  size_t bytes_ = 0;  // of the owners in order_ and set_
 };
 
 // Applies `change` to one seat's states (indexed by segment; cells outside

@@ -2,12 +2,46 @@
 
 #include <algorithm>
 
+#include "domain/memory_estimate.h"
+
 namespace inventory::domain {
 
 void TripSnapshot::IndexSeats() {
   seat_positions_.clear();
   seat_positions_.reserve(trip.seats.size());
   for (size_t i = 0; i < trip.seats.size(); ++i) seat_positions_.emplace(trip.seats[i].seat_id, static_cast<int>(i));
+}
+
+size_t StatesHeapBytes(std::span<const SegmentState> states) {
+  size_t n = 0;
+  for (const SegmentState& s : states) {
+    n += StringHeapBytes(s.hold_id) + StringHeapBytes(s.booking_id) + StringHeapBytes(s.user_id);
+  }
+  return n;
+}
+
+size_t TripSnapshot::EstimatedBytes() const {
+  size_t n = sizeof(TripSnapshot);
+  n += StringHeapBytes(trip.organization_id) + StringHeapBytes(trip.trip_id) + StringHeapBytes(trip.vehicle_id) +
+       StringHeapBytes(trip.vehicle_type);
+  n += VectorHeapBytes(trip.segments);
+  for (const SegmentDefinition& s : trip.segments) n += StringHeapBytes(s.from_station) + StringHeapBytes(s.to_station);
+  n += VectorHeapBytes(trip.seats);
+  for (const SeatDefinition& s : trip.seats) {
+    n += StringHeapBytes(s.seat_id) + StringHeapBytes(s.seat_number) + StringHeapBytes(s.seat_type) +
+         StringHeapBytes(s.seat_class);
+  }
+  n += VectorHeapBytes(stations);
+  for (const std::string& s : stations) n += StringHeapBytes(s);
+  n += VectorHeapBytes(states);
+  for (const std::vector<SegmentState>& seat : states) n += VectorHeapBytes(seat) + StatesHeapBytes(seat);
+  n += VectorHeapBytes(seat_known_at_ms);
+  n += seat_positions_.bucket_count() * sizeof(void*);
+  for (const auto& [id, index] : seat_positions_) {
+    n += NodeBytes(sizeof(std::pair<const std::string, int>)) + StringHeapBytes(id);
+  }
+  n += ended_owners.EstimatedBytes();
+  return n;
 }
 
 int TripSnapshot::SeatIndex(std::string_view seat_id) const {

@@ -6,7 +6,9 @@
 // own thread (see service::SnapshotCache).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,6 +41,10 @@ struct TripSnapshot {
   int SeatIndex(std::string_view seat_id) const;
   // Builds the seat-id lookup; call once trip.seats is final.
   void IndexSeats();
+  // Estimated bytes the snapshot takes, its own object included: seats x
+  // segments states and their strings, the definition, the seat index, the
+  // ended owners (domain/memory_estimate.h). Linear in seats x segments.
+  size_t EstimatedBytes() const;
 
  private:
   struct IdHash {
@@ -47,6 +53,10 @@ struct TripSnapshot {
   };
   std::unordered_map<std::string, int, IdHash, std::equal_to<>> seat_positions_;
 };
+
+// Heap bytes the strings of one seat's states hold (the states' own objects
+// are counted with their vector). What a change to the seat moves.
+size_t StatesHeapBytes(std::span<const SegmentState> states);
 
 struct FreeSeat {
   const SeatDefinition* seat;  // points into the snapshot

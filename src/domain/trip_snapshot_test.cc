@@ -68,5 +68,28 @@ TEST(TripSnapshotTest, ClassFilterPassengersAndExpiredHolds) {
   EXPECT_EQ(s.SeatIndex("nope"), -1);
 }
 
+TEST(TripSnapshotTest, EstimatedBytesCountStatesDefinitionsIndexAndHeldStrings) {
+  TripSnapshot s = ThreeSeatsTwoSegments();
+  const size_t base = s.EstimatedBytes();
+  EXPECT_GE(base, sizeof(TripSnapshot) + 3 * sizeof(SeatDefinition) + 6 * sizeof(SegmentState));
+  s.IndexSeats();
+  const size_t indexed = s.EstimatedBytes();
+  EXPECT_GT(indexed, base + 3 * sizeof(std::string));
+  // Ids too long to be kept inline take their own memory; short ones none.
+  s.states[0][1].hold_id = "h";
+  EXPECT_EQ(s.EstimatedBytes(), indexed);
+  s.states[0][1].hold_id = std::string(100, 'h');
+  s.states[0][1].user_id = std::string(50, 'u');
+  EXPECT_GE(s.EstimatedBytes(), indexed + 150);
+  EXPECT_EQ(s.EstimatedBytes() - indexed, StatesHeapBytes(s.states[0]));
+  const size_t held = s.EstimatedBytes();
+  s.ended_owners.Add(std::string(100, 'o'));
+  EXPECT_GE(s.EstimatedBytes(), held + 2 * 100);
+  // Linear in seats x segments.
+  TripSnapshot wide = ThreeSeatsTwoSegments();
+  wide.states.assign(3, std::vector<SegmentState>(40));
+  EXPECT_GE(wide.EstimatedBytes(), base + 3 * 38 * sizeof(SegmentState));
+}
+
 }  // namespace
 }  // namespace inventory::domain

@@ -29,8 +29,6 @@ constexpr char kContentionText[] = "seat query contention - please retry";
 constexpr char kNotAvailableText[] = "some seats not available";
 constexpr char kLimitText[] = "maximum concurrent holds exceeded";
 constexpr char kPassengerMismatchText[] = "passenger count does not match seat count";
-// Serialized seat-map answers kept at most (one per trip and journey read).
-constexpr size_t kMaxSeatMapAnswers = 4096;
 
 absl::Status Invalid(std::string_view field, std::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", std::string(what)));
@@ -115,14 +113,17 @@ Inventory::Inventory(storage::SeatStore& store, cache::EdgeGuard* edge, cache::C
       options_(std::move(options)),
       clock_(clock),
       cache_(store, feed,
-             SnapshotCacheOptions{options_.seatmap_cache_ttl, options_.seatmap_cache, options_.seatmap_trust},
+             SnapshotCacheOptions{options_.seatmap_cache_ttl, options_.seatmap_cache, options_.seatmap_trust,
+                                  options_.seatmap_cache_bytes - options_.seatmap_cache_bytes / 4,
+                                  options_.seatmap_not_found_ttl},
              [this] { return clock_.Now(); }, stats_),
       announcer_(cache_, edge, AnnouncerOptions{options_.booked_marker_ttl},
                  [this] { return clock_.Now(); }, stats_),
       intents_(store, [this] { return clock_.Now(); }, stats_),
       lifecycle_(store, intents_, announcer_, clock_, stats_, options_.max_holds_per_user),
       gate_(cache_, edge, clock_, GateOptions{options_.edge_short_circuit, options_.prelock_ttl}, stats_),
-      repairer_(store, lifecycle_, [this] { return clock_.Now(); }, options_.repair, stats_) {}
+      repairer_(store, lifecycle_, [this] { return clock_.Now(); }, options_.repair, stats_),
+      answers_(options_.seatmap_cache_bytes / 4) {}
 
 Inventory::~Inventory() = default;
 
@@ -263,21 +264,15 @@ asio::awaitable<absl::StatusOr<std::shared_ptr<const std::string>>> Inventory::G
   const std::string key = absl::StrCat(r.organization_id().size(), ":", r.organization_id(), r.trip_id(), "#",
                                        range->first, "-", range->last);
   if (options_.seatmap_cache) {
-    auto it = seatmap_answers_.find(key);
-    if (it != seatmap_answers_.end() && it->second.snapshot == t && it->second.version == t->version &&
-        now < it->second.valid_until_ms) {
+    if (std::shared_ptr<const std::string> reused = answers_.Find(key, t, now); reused != nullptr) {
       ++stats_.seatmap_answers_reused;
-      co_return it->second.bytes;
+      co_return reused;
     }
   }
   int64_t valid_until = 0;
   auto bytes = std::make_shared<const std::string>(BuildSeatMap(*t, *range, now, &valid_until).SerializeAsString());
   ++stats_.seatmap_answers_built;
-  if (options_.seatmap_cache) {
-    // Bounded: answers of trips nobody reads any more go all at once.
-    if (seatmap_answers_.size() >= kMaxSeatMapAnswers) seatmap_answers_.clear();
-    seatmap_answers_[key] = SeatMapAnswer{t, t->version, valid_until, bytes};
-  }
+  if (options_.seatmap_cache) answers_.Put(key, t, valid_until, bytes);
   co_return bytes;
 }
 

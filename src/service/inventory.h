@@ -39,6 +39,7 @@
 #include "service/lifecycle.h"
 #include "service/repairer.h"
 #include "service/seat_announcer.h"
+#include "service/seatmap_answers.h"
 #include "service/service_stats.h"
 #include "service/snapshot_cache.h"
 #include "storage/seat_store.h"
@@ -70,6 +71,15 @@ struct InventoryOptions {
   bool edge_short_circuit = true;
   // The seat-map snapshot cache (off: every read loads from the database).
   bool seatmap_cache = true;
+  // The memory of the seat-map caches, > 0: snapshots (and remembered
+  // unknown trips) get three quarters of it, serialized answers a quarter.
+  // Fixed shares keep each cache's eviction its own; the snapshots get the
+  // larger one because a snapshot evicted costs a database load, an answer
+  // evicted only its serialization from a cached snapshot.
+  uint64_t seatmap_cache_bytes = uint64_t{256} << 20;
+  // How long a trip the database did not know is answered NOT_FOUND without
+  // asking it again (0: never; see SnapshotCache).
+  std::chrono::milliseconds seatmap_not_found_ttl{2000};
   // The clock's measurement against the database.
   std::chrono::milliseconds clock_check_interval{10000};
   RepairerOptions repair;
@@ -121,6 +131,7 @@ class Inventory {
 
   const ServiceStats& stats() const { return stats_; }
   const SnapshotCache& cache() const { return cache_; }
+  const SeatMapAnswers& answers() const { return answers_; }
   const ClockGuard& clock() const { return clock_; }
   size_t pending_intent_drops() const { return intents_.queued(); }
 
@@ -150,13 +161,7 @@ class Inventory {
   Repairer repairer_;
   Admission* admission_ = nullptr;
   // Serialized seat-map answers by trip and journey.
-  struct SeatMapAnswer {
-    SnapshotCache::SnapshotPtr snapshot;  // the one it was built from
-    uint64_t version = 0;
-    int64_t valid_until_ms = 0;
-    std::shared_ptr<const std::string> bytes;
-  };
-  std::map<std::string, SeatMapAnswer> seatmap_answers_;
+  SeatMapAnswers answers_;
   // Background work.
   bool stopping_ = false;
   int running_ = 0;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <thread>
 
 #include <asio/co_spawn.hpp>
@@ -27,26 +28,38 @@ int64_t WallMs() {
       .count();
 }
 
-// A store whose only working call is LoadSnapshot: it takes 20 ms and counts.
-// The trip has two seats (1A, 1B) on two segments.
+// A store whose only working call is LoadSnapshot: it takes 20 ms (or the
+// trip's own delay) and counts. A trip has two seats (1A, 1B), or its own
+// number, on two segments; trips in `unknown` are NOT_FOUND.
 class SlowStore final : public storage::testing::UnimplementedStore {
  public:
   int loads = 0;
   bool fail = false;
   std::vector<std::string> events;  // "load" when a load reads, for ordering checks
+  std::set<std::string> unknown;
+  std::map<std::string, int> loads_of;
+  std::map<std::string, int> seats_of;
+  std::map<std::string, std::chrono::milliseconds> delay_of;
 
   asio::awaitable<absl::StatusOr<std::shared_ptr<domain::TripSnapshot>>> LoadSnapshot(
       storage::TripRef trip) override {
     ++loads;
+    ++loads_of[trip.trip_id];
     events.push_back("load");
-    asio::steady_timer t(co_await asio::this_coro::executor, 20ms);
+    const auto delay = delay_of.find(trip.trip_id);
+    asio::steady_timer t(co_await asio::this_coro::executor, delay != delay_of.end() ? delay->second : 20ms);
     co_await t.async_wait(asio::use_awaitable);
     if (fail) co_return absl::UnavailableError("database down");
+    if (unknown.count(trip.trip_id) != 0) co_return absl::NotFoundError("trip '" + trip.trip_id + "' not found");
     auto s = std::make_shared<domain::TripSnapshot>();
     s->trip.trip_id = trip.trip_id;
-    s->trip.seats = {{"1A", "1A", 1, 1, "", "", 0, false, false, false},
-                     {"1B", "1B", 1, 2, "", "", 0, false, false, false}};
-    s->states.assign(2, std::vector<domain::SegmentState>(2));
+    const auto seats = seats_of.find(trip.trip_id);
+    const int n = seats != seats_of.end() ? seats->second : 2;
+    for (int i = 0; i < n; ++i) {
+      const std::string id = i < 2 ? std::string(i == 0 ? "1A" : "1B") : "seat-number-" + std::to_string(i);
+      s->trip.seats.push_back({id, id, 1 + i / 2, 1 + i % 2, "", "", 0, false, false, false});
+    }
+    s->states.assign(s->trip.seats.size(), std::vector<domain::SegmentState>(2));
     s->IndexSeats();
     s->loaded_at_ms = WallMs();
     co_return std::shared_ptr<domain::TripSnapshot>(std::move(s));
@@ -76,6 +89,43 @@ class SnapshotCacheTest : public ::testing::Test {
  protected:
   SnapshotCache Make(std::chrono::milliseconds ttl, bool enabled, cache::ChangeFeed* feed = nullptr) {
     return SnapshotCache(store_, feed, SnapshotCacheOptions{ttl, enabled, 30000ms}, WallMs, stats_);
+  }
+  // A cache of `max_bytes` remembering unknown trips for `not_found_ttl`.
+  SnapshotCache Bounded(uint64_t max_bytes, std::chrono::milliseconds not_found_ttl = 0ms,
+                        cache::ChangeFeed* feed = nullptr, std::chrono::milliseconds ttl = 5000ms) {
+    return SnapshotCache(store_, feed, SnapshotCacheOptions{ttl, true, 30000ms, max_bytes, not_found_ttl}, WallMs,
+                         stats_);
+  }
+  // One Get of `trip_id`, run to its end.
+  absl::StatusOr<SnapshotCache::SnapshotPtr> GetOne(SnapshotCache& cache, const std::string& trip_id) {
+    absl::StatusOr<SnapshotCache::SnapshotPtr> out = absl::UnknownError("not run");
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+          storage::TripRef trip{"org", trip_id};
+          out = co_await cache.Get(std::move(trip));
+        },
+        asio::detached);
+    io_.restart();
+    io_.run();
+    return out;
+  }
+  // What one cached trip of `seats` seats counts against the budget.
+  uint64_t EntryBytes(int seats) {
+    SlowStore store;
+    store.seats_of["t"] = seats;
+    ServiceStats stats;
+    SnapshotCache cache(store, nullptr, SnapshotCacheOptions{}, WallMs, stats);
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+          storage::TripRef trip{"org", "t"};
+          co_await cache.Get(std::move(trip));
+        },
+        asio::detached);
+    io_.restart();
+    io_.run();
+    return cache.stats().bytes;
   }
   // Runs `n` concurrent Get()s of one trip and returns how many succeeded.
   int Storm(SnapshotCache& cache, int n) {
@@ -287,6 +337,226 @@ TEST_F(SnapshotCacheTest, FeedChangesAreAppliedAndCounted) {
   cache.OnChanges({"org", "trip"}, {SeatChange{"1B", {0, 1}, SeatChange::Kind::kFreed, "h7", "", 0, ""}});
   cache.OnChanges({"org", "trip"}, {HeldBy("1B", "h7", "u7")});
   EXPECT_EQ(p.snapshot->states[1][0].status, SeatStatus::kAvailable);
+}
+
+
+// --- Memory: the byte budget and unknown trips ---
+
+TEST_F(SnapshotCacheTest, TheEstimateCountsEverySeatAndEveryEntry) {
+  const uint64_t two = EntryBytes(2);
+  const uint64_t hundred = EntryBytes(100);
+  // At least the states (seats x segments) and the seat definitions.
+  EXPECT_GE(hundred - two, 98 * (2 * sizeof(domain::SegmentState) + sizeof(domain::SeatDefinition)));
+  SnapshotCache cache = Bounded(uint64_t{1} << 30);
+  ASSERT_TRUE(GetOne(cache, "a").ok());
+  ASSERT_TRUE(GetOne(cache, "b").ok());
+  EXPECT_EQ(cache.stats().bytes, 2 * two);
+  EXPECT_EQ(cache.stats().snapshots, 2u);
+  // A hold's ids (longer than a string keeps inline) count too.
+  const SeatChange held{"1A", {0, 1}, SeatChange::Kind::kHeld, std::string(40, 'h'), std::string(40, 'u'),
+                        WallMs() + 60000, ""};
+  cache.Apply({"org", "a"}, {held}, /*own=*/true);
+  EXPECT_GE(cache.stats().bytes, 2 * two + 2 * 2 * 41);
+  // Its release brings the ids' memory back but remembers the owner.
+  cache.Apply({"org", "a"}, {SeatChange{"1A", {0, 1}, SeatChange::Kind::kFreed, held.owner_id, "", 0, ""}}, true);
+  EXPECT_GT(cache.stats().bytes, 2 * two);
+  cache.Invalidate({"org", "a"});
+  cache.Invalidate({"org", "b"});
+  EXPECT_EQ(cache.stats().bytes, 0u);
+  EXPECT_EQ(cache.stats().snapshots, 0u);
+}
+
+TEST_F(SnapshotCacheTest, PastTheBudgetTheLeastRecentlyUsedGoByBytes) {
+  const uint64_t small = EntryBytes(2);
+  const uint64_t big = EntryBytes(60);
+  ASSERT_GT(big, 2 * small);
+  SnapshotCache cache = Bounded(3 * small + small / 2);  // room for three small trips
+  for (const char* t : {"t1", "t2", "t3"}) ASSERT_TRUE(GetOne(cache, t).ok());
+  EXPECT_EQ(cache.stats().evictions, 0u);
+  ASSERT_TRUE(GetOne(cache, "t1").ok());           // a hit: t1 is the most recent
+  EXPECT_NE(cache.Peek({"org", "t2"}).snapshot, nullptr);  // a Peek too: t3 is now the least
+  ASSERT_TRUE(GetOne(cache, "t4").ok());
+  EXPECT_EQ(cache.stats().evictions, 1u);
+  EXPECT_EQ(cache.Peek({"org", "t3"}).snapshot, nullptr);
+  EXPECT_EQ(cache.stats().snapshots, 3u);
+  EXPECT_LE(cache.stats().bytes, 3 * small + small / 2);
+  // The others are still there: hits, no load.
+  for (const char* t : {"t4", "t1", "t2"}) ASSERT_TRUE(GetOne(cache, t).ok());
+  EXPECT_EQ(store_.loads, 4);
+  // The evicted trip is loaded again, like one never seen (t4 goes now).
+  ASSERT_TRUE(GetOne(cache, "t3").ok());
+  EXPECT_EQ(store_.loads_of["t3"], 2);
+  EXPECT_EQ(cache.stats().loads, 5u);
+  EXPECT_EQ(cache.stats().evictions, 2u);
+  EXPECT_EQ(cache.Peek({"org", "t4"}).snapshot, nullptr);
+
+  // By bytes, not by count: a trip bigger than two small ones evicts as many
+  // of the least recent as it needs.
+  SnapshotCache sized = Bounded(big + small + small / 2);
+  store_.seats_of["big"] = 60;
+  for (const char* t : {"s1", "s2", "s3"}) ASSERT_TRUE(GetOne(sized, t).ok());
+  ASSERT_TRUE(GetOne(sized, "big").ok());
+  EXPECT_EQ(sized.stats().evictions, 2u);
+  EXPECT_EQ(sized.Peek({"org", "s1"}).snapshot, nullptr);
+  EXPECT_EQ(sized.Peek({"org", "s2"}).snapshot, nullptr);
+  EXPECT_NE(sized.Peek({"org", "s3"}).snapshot, nullptr);
+  EXPECT_NE(sized.Peek({"org", "big"}).snapshot, nullptr);
+  // A trip larger than the whole budget is answered but not kept.
+  SnapshotCache tiny = Bounded(small);
+  absl::StatusOr<SnapshotCache::SnapshotPtr> huge = GetOne(tiny, "big");
+  ASSERT_TRUE(huge.ok());
+  EXPECT_EQ((*huge)->trip.seats.size(), 60u);
+  EXPECT_EQ(tiny.Peek({"org", "big"}).snapshot, nullptr);
+  EXPECT_EQ(tiny.stats().bytes, 0u);
+}
+
+TEST_F(SnapshotCacheTest, AnEntryWithALoadInFlightIsNotEvicted) {
+  const uint64_t small = EntryBytes(2);
+  // Room for one trip; copies older than 1 ms are reloaded.
+  SnapshotCache cache = Bounded(small + small / 2, 0ms, nullptr, 1ms);
+  ASSERT_TRUE(GetOne(cache, "slow").ok());
+  SnapshotCache::SnapshotPtr stale = cache.Peek({"org", "slow"}).snapshot;
+  std::this_thread::sleep_for(5ms);
+  store_.delay_of["slow"] = 200ms;
+  int answered = 0;
+  bool quick_done = false;
+  auto get = [&](std::string trip_id, bool* done) -> asio::awaitable<void> {
+    storage::TripRef trip{"org", trip_id};
+    absl::StatusOr<SnapshotCache::SnapshotPtr> s = co_await cache.Get(std::move(trip));
+    if (s.ok() && (*s)->trip.trip_id == trip_id) ++answered;
+    if (done != nullptr) *done = true;
+  };
+  asio::co_spawn(io_, get("slow", nullptr), asio::detached);  // its reload is in flight
+  asio::co_spawn(io_, get("slow", nullptr), asio::detached);  // and waited for
+  asio::co_spawn(io_, get("quick", &quick_done), asio::detached);
+  io_.restart();
+  while (!quick_done) io_.run_one();
+  // Over the budget: the slow trip is the least recent but has a load in
+  // flight, so the quick one went.
+  EXPECT_EQ(cache.stats().evictions, 1u);
+  EXPECT_EQ(cache.Peek({"org", "slow"}).snapshot, stale);
+  EXPECT_EQ(cache.Peek({"org", "quick"}).snapshot, nullptr);
+  io_.run();
+  EXPECT_EQ(answered, 3);
+  EXPECT_EQ(store_.loads_of["slow"], 2);
+  SnapshotCache::SnapshotPtr reloaded = cache.Peek({"org", "slow"}).snapshot;
+  ASSERT_NE(reloaded, nullptr);
+  EXPECT_NE(reloaded, stale);
+  EXPECT_LE(cache.stats().bytes, small + small / 2);
+}
+
+TEST_F(SnapshotCacheTest, AnEvictedTripIsUnfollowedAndItsReloadTrustedOnlyOnItsOwn) {
+  FakeFeed feed;
+  const uint64_t small = EntryBytes(2);
+  SnapshotCache cache = Bounded(small + small / 2, 0ms, &feed);  // room for one trip
+  ASSERT_TRUE(GetOne(cache, "a").ok());
+  SnapshotCache::SnapshotPtr old = cache.Peek({"org", "a"}).snapshot;
+  cache.OnGap({"org", "a"});  // the feed lost sight of a's copy
+  EXPECT_FALSE(cache.Peek({"org", "a"}).feed_trusted);
+  ASSERT_TRUE(GetOne(cache, "b").ok());  // a is evicted
+  EXPECT_EQ(feed.followed.count("a"), 0u);
+  EXPECT_EQ(feed.followed.count("b"), 1u);
+  // What the feed might still deliver of a reaches nothing.
+  cache.OnChanges({"org", "a"}, {HeldBy("1A", "h1", "u1")});
+  EXPECT_EQ(old->states[0][0].status, SeatStatus::kAvailable);
+  EXPECT_EQ(cache.Peek({"org", "a"}).snapshot, nullptr);
+  // Loaded again: a new copy, followed from a new position, trusted for
+  // what this load earned.
+  feed.followed.clear();
+  ASSERT_TRUE(GetOne(cache, "a").ok());
+  EXPECT_EQ(store_.loads_of["a"], 2);
+  EXPECT_EQ(feed.followed.count("a"), 1u);
+  SnapshotCache::Peeked again = cache.Peek({"org", "a"});
+  EXPECT_NE(again.snapshot, old);
+  EXPECT_TRUE(again.feed_trusted);
+  // And a copy loaded while the feed was down is not trusted, evicted or not.
+  feed.down = true;
+  ASSERT_TRUE(GetOne(cache, "b").ok());
+  EXPECT_FALSE(cache.Peek({"org", "b"}).feed_trusted);
+  EXPECT_EQ(cache.stats().evictions, 3u);
+}
+
+TEST_F(SnapshotCacheTest, AnUnknownTripCostsOneLoadPerNotFoundTtl) {
+  store_.unknown.insert("trip");
+  SnapshotCache cache = Bounded(uint64_t{1} << 30, 100ms);
+  EXPECT_EQ(Storm(cache, 50), 0);  // concurrent: one flight
+  EXPECT_EQ(store_.loads, 1);
+  for (int i = 0; i < 20; ++i) {
+    absl::StatusOr<SnapshotCache::SnapshotPtr> s = GetOne(cache, "trip");
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kNotFound);
+  }
+  EXPECT_EQ(store_.loads, 1);  // later ones within the ttl: from memory
+  EXPECT_EQ(cache.stats().not_found_hits, 20u);
+  EXPECT_EQ(cache.stats().not_found_trips, 1u);
+  EXPECT_GT(cache.stats().bytes, 0u);
+  std::this_thread::sleep_for(120ms);
+  EXPECT_EQ(GetOne(cache, "trip").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_.loads, 2);
+  // Other failures are not remembered.
+  store_.fail = true;
+  EXPECT_FALSE(GetOne(cache, "other").ok());
+  EXPECT_FALSE(GetOne(cache, "other").ok());
+  EXPECT_EQ(store_.loads_of["other"], 2);
+  // 0: not remembered at all.
+  SnapshotCache off = Bounded(uint64_t{1} << 30, 0ms);
+  store_.fail = false;
+  EXPECT_FALSE(GetOne(off, "trip").ok());
+  EXPECT_FALSE(GetOne(off, "trip").ok());
+  EXPECT_EQ(store_.loads_of["trip"], 4);
+  EXPECT_EQ(off.stats().not_found_trips, 0u);
+}
+
+TEST_F(SnapshotCacheTest, UnknownTripsCountInTheBudgetAndGoFirstWhenLeastRecent) {
+  for (int i = 0; i < 30; ++i) store_.unknown.insert("bad" + std::to_string(i));
+  const uint64_t small = EntryBytes(2);
+  SnapshotCache cache = Bounded(small + small / 2, 60000ms);
+  ASSERT_TRUE(GetOne(cache, "good").ok());
+  for (int i = 0; i < 30; ++i) EXPECT_FALSE(GetOne(cache, "bad" + std::to_string(i)).ok());
+  EXPECT_LE(cache.stats().bytes, small + small / 2);
+  EXPECT_GT(cache.stats().evictions, 0u);
+  EXPECT_GT(cache.stats().not_found_trips, 0u);
+  EXPECT_LT(cache.stats().not_found_trips, 30u);
+  EXPECT_EQ(cache.Peek({"org", "good"}).snapshot, nullptr);  // the least recent went first
+  // The most recent unknown trip is still remembered; the first one is not.
+  EXPECT_FALSE(GetOne(cache, "bad29").ok());
+  EXPECT_EQ(store_.loads_of["bad29"], 1);
+  EXPECT_FALSE(GetOne(cache, "bad0").ok());
+  EXPECT_EQ(store_.loads_of["bad0"], 2);
+}
+
+TEST_F(SnapshotCacheTest, SeedAndInvalidateForgetAnUnknownTripAtOnce) {
+  store_.unknown.insert("trip");
+  SnapshotCache cache = Bounded(uint64_t{1} << 30, 60000ms);
+  EXPECT_EQ(GetOne(cache, "trip").status().code(), absl::StatusCode::kNotFound);
+  // This instance initialises the trip: served from the seed at once.
+  auto seeded = std::make_shared<domain::TripSnapshot>();
+  seeded->trip.trip_id = "trip";
+  seeded->loaded_at_ms = WallMs();
+  asio::co_spawn(io_, cache.Seed({"org", "trip"}, seeded), asio::detached);
+  io_.restart();
+  io_.run();
+  EXPECT_EQ(cache.stats().not_found_trips, 0u);
+  absl::StatusOr<SnapshotCache::SnapshotPtr> s = GetOne(cache, "trip");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(*s, seeded);
+  EXPECT_EQ(store_.loads, 1);
+  // Initialised again (the definition already there): invalidated, loaded.
+  store_.unknown.insert("again");
+  EXPECT_FALSE(GetOne(cache, "again").ok());
+  store_.unknown.erase("again");
+  cache.Invalidate({"org", "again"});
+  EXPECT_TRUE(GetOne(cache, "again").ok());
+  EXPECT_EQ(store_.loads_of["again"], 2);
+  // A cache that keeps no snapshots (ttl 0) still forgets on a seed.
+  SnapshotCache uncached = Bounded(uint64_t{1} << 30, 60000ms, nullptr, 0ms);
+  store_.unknown.insert("third");
+  EXPECT_FALSE(GetOne(uncached, "third").ok());
+  store_.unknown.erase("third");
+  asio::co_spawn(io_, uncached.Seed({"org", "third"}, seeded), asio::detached);
+  io_.restart();
+  io_.run();
+  EXPECT_TRUE(GetOne(uncached, "third").ok());
+  EXPECT_EQ(store_.loads_of["third"], 2);
 }
 
 }  // namespace
