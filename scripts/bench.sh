@@ -15,6 +15,10 @@
 #                                    127.0.0.1-3, port BENCH_CLUSTER_PORT=49042),
 #                                    token-aware routing and round robin side by
 #                                    side; results to bench/results/cluster
+#   scripts/bench.sh --overload      spread holds at 2x and 5x the measured capacity,
+#                                    admission control on and off (bench/overload.py,
+#                                    --quick, --loads 2,5, --seconds 30); results to
+#                                    bench/results/overload
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -23,8 +27,16 @@ CQL_PORT="${BENCH_CQL_PORT:-29042}"
 REDIS_PORT="${BENCH_REDIS_PORT:-26379}"
 CLUSTER_PORT="${BENCH_CLUSTER_PORT:-49042}"
 CLUSTER=0
+OVERLOAD=0
 if [ "${1:-}" = "--cluster" ]; then CLUSTER=1; shift; fi
-if [ $CLUSTER = 1 ]; then OUT="${BENCH_OUT:-$ROOT/bench/results/cluster}"; else OUT="${BENCH_OUT:-$ROOT/bench/results/latest}"; fi
+if [ "${1:-}" = "--overload" ]; then OVERLOAD=1; shift; fi
+if [ $CLUSTER = 1 ]; then
+  OUT="${BENCH_OUT:-$ROOT/bench/results/cluster}"
+elif [ $OVERLOAD = 1 ]; then
+  OUT="${BENCH_OUT:-$ROOT/bench/results/overload}"
+else
+  OUT="${BENCH_OUT:-$ROOT/bench/results/latest}"
+fi
 
 cleanup() {
   local rc=$?
@@ -63,6 +75,9 @@ if [ $CLUSTER = 1 ]; then
   python3 "$ROOT/bench/bench.py" --cluster \
     --cql "127.0.0.1:$CLUSTER_PORT,127.0.0.2:$CLUSTER_PORT,127.0.0.3:$CLUSTER_PORT" \
     --redis "127.0.0.1:$REDIS_PORT" --out "$OUT" --command "scripts/bench.sh --cluster $*" "$@"
+elif [ $OVERLOAD = 1 ]; then
+  python3 "$ROOT/bench/overload.py" --cql "127.0.0.1:$CQL_PORT" --redis "127.0.0.1:$REDIS_PORT" \
+    --out "$OUT" --command "scripts/bench.sh --overload $*" "$@"
 else
   python3 "$ROOT/bench/bench.py" --cql "127.0.0.1:$CQL_PORT" --redis "127.0.0.1:$REDIS_PORT" \
     --cassandra-pid "$(cat "$BENCH_DIR/cassandra/cassandra.pid")" \

@@ -236,6 +236,7 @@ absl::Status InventoryServer::StartService() {
   admission.max_queue = {config_.admission_queue, config_.admission_queue, config_.admission_queue};
   admission.queue_budget = config_.admission_queue_budget;
   admission.max_io_backlog = config_.admission_io_backlog;
+  admission.adaptive = config_.admission_adaptive;
   admission_ = std::make_unique<service::Admission>(io_.get_executor(), admission);
   inventory_->set_admission(admission_.get());
   RunOn(io_, [&]() { return inventory_->Start(); });

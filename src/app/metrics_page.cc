@@ -80,6 +80,8 @@ void ExportAdmission(const service::Admission& admission, metrics::Exposition& p
                static_cast<double>(s.in_flight));
     page.Gauge("inventory_admission_waiting", "Calls of the class waiting for a slot now.", work,
                static_cast<double>(s.waiting));
+    page.Gauge("inventory_admission_limit", "Slots of the class now (adaptive: between 2 and its maximum).", work,
+               static_cast<double>(s.limit));
   }
   page.Gauge("inventory_admission_io_backlog", "Calls handed to the io thread that have not started yet.", {},
              static_cast<double>(admission.io_backlog()));

@@ -260,6 +260,9 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
       ->envname("ADMISSION_LIFECYCLE_IN_FLIGHT");
   app.add_option("--admission-queue", c.admission_queue, "Calls of one class that may wait for a slot")
       ->envname("ADMISSION_QUEUE");
+  app.add_option("--admission-adaptive", c.admission_adaptive,
+                 "Slots adapt to the database's service time, up to the *-in-flight settings (on/off)")
+      ->envname("ADMISSION_ADAPTIVE");
   app.add_option("--admission-io-backlog", c.admission_io_backlog,
                  "Calls waiting for the io thread past which reads and holds are turned away at once")
       ->envname("ADMISSION_IO_BACKLOG");

@@ -94,6 +94,7 @@ struct Config {
   int admission_queue = 512;
   std::chrono::milliseconds admission_queue_budget{100};
   int admission_io_backlog = 128;
+  bool admission_adaptive = true;
 
   // Clock skew this instance tolerates against the database's clock; a hold
   // is reclaimed only this long after its expiry, and not at all while the

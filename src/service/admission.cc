@@ -13,6 +13,12 @@ namespace inventory::service {
 
 using SteadyClock = std::chrono::steady_clock;
 
+constexpr int kAdaptiveStart = 8;
+// The queue stands when no call got through it within kShortWait for
+// kStandingAfter; its waiters then wait at most kShortWait.
+constexpr std::chrono::milliseconds kShortWait{5};
+constexpr std::chrono::milliseconds kStandingAfter{100};
+
 const char* WorkClassName(WorkClass c) {
   switch (c) {
     case WorkClass::kRead:
@@ -50,7 +56,14 @@ void Admission::Ticket::Release() {
 }
 
 Admission::Admission(asio::any_io_executor executor, AdmissionOptions options)
-    : executor_(std::move(executor)), options_(options) {}
+    : executor_(std::move(executor)), options_(options) {
+  // Adaptive slots start few, so the first service times measured are the
+  // database's own, and grow while nothing queues.
+  for (int i = 0; i < kWorkClassCount; ++i) {
+    const int max = options_.max_in_flight[static_cast<size_t>(i)];
+    classes_[static_cast<size_t>(i)].stats.limit = options_.adaptive ? std::min(max, kAdaptiveStart) : max;
+  }
+}
 
 Admission::~Admission() {
   for (Class& c : classes_) {
@@ -86,7 +99,7 @@ absl::Status Admission::Shed(WorkClass c, const char* why) {
   // Come back when the calls ahead, and this one, could have run: the queue
   // drained at the class's pace, never sooner than the queue budget.
   const double ahead = static_cast<double>(k.queue.size() + 1) /
-                       static_cast<double>(std::max(1, options_.max_in_flight[Index(c)]));
+                       static_cast<double>(std::max<int64_t>(1, k.stats.limit));
   const auto hint = static_cast<int64_t>(std::clamp(ahead * k.mean_service_ms,
                                                     static_cast<double>(options_.queue_budget.count()), 5000.0));
   absl::Status status = absl::ResourceExhaustedError(
@@ -108,13 +121,29 @@ asio::awaitable<absl::StatusOr<Admission::Ticket>> Admission::Admit(WorkClass c,
     ++k.stats.shed_queue_time;
     co_return Shed(c, "waited past the queue budget");
   }
-  if (k.stats.in_flight < options_.max_in_flight[Index(c)] && k.queue.empty()) co_return Grant(c);
+  if (k.stats.in_flight < k.stats.limit && k.queue.empty()) {
+    k.last_short_wait = now;
+    k.standing = false;
+    co_return Grant(c);
+  }
   if (static_cast<int>(k.queue.size()) >= options_.max_queue[Index(c)]) {
     ++k.stats.shed_queue_full;
     co_return Shed(c, "queue full");
   }
   auto waiter = std::make_shared<Waiter>(executor_);
-  waiter->timer.expires_at(std::min(give_up, budget.deadline));
+  waiter->enqueued = now;
+  // A standing queue (no call got through it quickly for a while) is
+  // overload, not a burst: its waiters wait only briefly, so the calls
+  // that run are not the ones that waited longest (CoDel's idea).
+  const bool standing = now - k.last_short_wait > kStandingAfter;
+  if (standing && !k.standing) {
+    // It has just become a standing queue: those waiting in it have waited
+    // too long already and are turned away now.
+    for (const std::shared_ptr<Waiter>& w : k.queue) w->timer.cancel();
+  }
+  k.standing = standing;
+  if (standing) ++k.stats.standing_waits;
+  waiter->timer.expires_at(std::min({give_up, budget.deadline, standing ? now + kShortWait : give_up}));
   k.queue.push_back(waiter);
   ++k.stats.queued;
   ++k.stats.waiting;
@@ -124,8 +153,11 @@ asio::awaitable<absl::StatusOr<Admission::Ticket>> Admission::Admit(WorkClass c,
     // Done() counted it in flight and took it off the queue.
     co_return Ticket(this, c, SteadyClock::now());
   }
-  k.queue.erase(std::find(k.queue.begin(), k.queue.end(), waiter));
-  --k.stats.waiting;
+  // Still queued unless Done() dropped it from a standing queue.
+  if (auto it = std::find(k.queue.begin(), k.queue.end(), waiter); it != k.queue.end()) {
+    k.queue.erase(it);
+    --k.stats.waiting;
+  }
   if (budget.Expired(SteadyClock::now())) {
     ++k.stats.deadline_exceeded;
     co_return absl::DeadlineExceededError("deadline passed while waiting for the call's turn");
@@ -138,17 +170,48 @@ void Admission::Done(WorkClass c, SteadyClock::time_point started) {
   Class& k = classes_[Index(c)];
   const double took_ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
   k.mean_service_ms = 0.9 * k.mean_service_ms + 0.1 * took_ms;
+  if (k.stats.in_flight >= k.stats.limit) k.window_saturated = true;
+  if (options_.enabled && options_.adaptive) Adapt(k, took_ms, options_.max_in_flight[Index(c)]);
   --k.stats.in_flight;
-  // The slot goes to the oldest waiter still waiting.
-  if (!k.queue.empty() && k.stats.in_flight < options_.max_in_flight[Index(c)]) {
+  // Free slots (this one, and more if the limit grew) go to the oldest waiters.
+  const SteadyClock::time_point now = SteadyClock::now();
+  const bool standing = now - k.last_short_wait > kStandingAfter;
+  while (!k.queue.empty() && k.stats.in_flight < k.stats.limit) {
     std::shared_ptr<Waiter> next = std::move(k.queue.front());
     k.queue.pop_front();
     --k.stats.waiting;
+    if (standing && now - next->enqueued > kShortWait) {
+      next->timer.cancel();  // waited too long in a standing queue: turned away
+      continue;
+    }
     next->granted = true;
+    if (now - next->enqueued <= kShortWait) {
+      k.last_short_wait = now;
+      k.standing = false;
+    }
     ++k.stats.admitted;
     ++k.stats.in_flight;
     next->timer.cancel();
   }
+}
+
+void Admission::Adapt(Class& k, double took_ms, int max) {
+  k.window_sum_ms += took_ms;
+  ++k.window_count;
+  // About one round of the slots per window, at least ten answers.
+  if (k.window_count < std::max<int64_t>(10, k.stats.limit)) return;
+  const double recent = std::max(1e-3, k.window_sum_ms / k.window_count);
+  k.shortest_ms = k.shortest_ms == 0 ? recent : std::min(recent, k.shortest_ms * 1.002);
+  const double queueing = static_cast<double>(k.stats.limit) * (1.0 - k.shortest_ms / recent);
+  if (queueing < options_.alpha && k.window_saturated) {
+    // Nothing queues and every slot was used: more, a quarter at a time.
+    k.stats.limit = std::min<int64_t>(max, k.stats.limit + std::max<int64_t>(1, k.stats.limit / 4));
+  } else if (queueing > options_.beta) {
+    k.stats.limit = std::max<int64_t>(2, k.stats.limit - std::max<int64_t>(1, k.stats.limit / 10));
+  }
+  k.window_sum_ms = 0;
+  k.window_count = 0;
+  k.window_saturated = false;
 }
 
 }  // namespace inventory::service

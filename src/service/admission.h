@@ -27,6 +27,24 @@
 // io thread is turned away at once, on gRPC's thread, without costing the
 // io thread anything (EnterDoor). Lifecycle calls always go in.
 //
+// Adaptive slots. How many calls the database serves best at once depends on
+// the machine, the cluster and the moment, so with `adaptive` each class's
+// limit moves between 2 and its `max_in_flight`, the way TCP Vegas sizes a
+// window: from each window of answers it estimates how many calls were
+// queueing (limit x (1 - shortest / recent service time)); fewer than
+// `alpha` while the slots were all taken: a quarter more slots; more than
+// `beta`: a tenth fewer. The limit starts at 8 (the first service times
+// measured are then the database's own, not a queue's). The shortest service
+// time is re-learned slowly (it may rise by 0.2 % a window), so a database
+// that became slower for good is followed.
+//
+// A standing queue. A queue that lets no call through within 5 ms for
+// 100 ms is overload rather than a burst: when it starts standing, those
+// waiting in it are turned away, and while it stands a call waits in it at
+// most 5 ms (then RESOURCE_EXHAUSTED), so the calls that run are not those
+// that waited longest, and the answered calls' latency stays close to the
+// database's own.
+//
 // Disabled, every call is admitted at once (still counted), to measure what
 // the mechanism saves.
 //
@@ -67,6 +85,11 @@ struct AdmissionOptions {
   // Calls waiting for the io thread past which reads and holds are turned
   // away at the door.
   int max_io_backlog = 128;
+  // Slots adapt to the service time between 2 and max_in_flight (else
+  // max_in_flight always).
+  bool adaptive = true;
+  double alpha = 3;
+  double beta = 6;
 };
 
 struct AdmissionClassStats {
@@ -77,6 +100,8 @@ struct AdmissionClassStats {
   uint64_t deadline_exceeded = 0;  // the caller's deadline passed before the work started
   int64_t in_flight = 0;          // now (gauge)
   int64_t waiting = 0;            // now (gauge)
+  int64_t limit = 0;              // slots now (gauge)
+  uint64_t standing_waits = 0;    // calls that queued while the queue stood (waited briefly)
 };
 
 // The budget of one call: when it arrived and by when the caller needs its
@@ -145,15 +170,25 @@ class Admission {
     explicit Waiter(asio::any_io_executor ex) : timer(ex) {}
     asio::steady_timer timer;
     bool granted = false;
+    std::chrono::steady_clock::time_point enqueued;
   };
   struct Class {
     std::deque<std::shared_ptr<Waiter>> queue;
     AdmissionClassStats stats;
     // Mean time a slot is held (exponentially weighted), for the hint.
     double mean_service_ms = 5.0;
+    // The adaptive limit's window.
+    double window_sum_ms = 0;
+    int window_count = 0;
+    bool window_saturated = false;
+    double shortest_ms = 0;  // 0: not measured yet
+    // When a call last got through the queue within a short wait.
+    std::chrono::steady_clock::time_point last_short_wait = std::chrono::steady_clock::now();
+    bool standing = false;
   };
   static size_t Index(WorkClass c) { return static_cast<size_t>(c); }
   void Done(WorkClass c, std::chrono::steady_clock::time_point started);
+  void Adapt(Class& k, double took_ms, int max);
   absl::Status Shed(WorkClass c, const char* why);
   Ticket Grant(WorkClass c);
 

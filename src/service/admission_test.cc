@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -193,6 +195,97 @@ TEST(AdmissionTest, AReleasedTicketGivesItsSlotAtOnce) {
   io.run();
   EXPECT_TRUE(second_started.has_value());
   EXPECT_EQ(admission.stats(WorkClass::kRead).in_flight, 0);
+}
+
+// Clients keep `clients` calls going through `admission` for `calls` answers
+// in all; each takes `service(running)` where `running` counts the calls
+// being served at once.
+void Serve(asio::io_context& io, Admission& admission, int clients, int calls,
+           std::function<std::chrono::microseconds(int)> service) {
+  auto running = std::make_shared<int>(0);
+  auto done = std::make_shared<int>(0);
+  for (int i = 0; i < clients; ++i) {
+    asio::co_spawn(
+        io,
+        [&io, &admission, running, done, calls, service]() -> asio::awaitable<void> {
+          while (*done < calls) {
+            absl::StatusOr<Admission::Ticket> t = co_await admission.Admit(WorkClass::kHold, CallBudget{});
+            if (!t.ok()) co_return;
+            ++*running;
+            asio::steady_timer work(io, service(*running));
+            co_await work.async_wait(asio::use_awaitable);
+            --*running;
+            ++*done;
+          }
+        },
+        asio::detached);
+  }
+  io.run();
+  io.restart();
+}
+
+// Adaptive slots grow to the maximum while the service time does not depend
+// on how many are served at once, and come down when it grows with them (a
+// database that queues: 1 ms more for each call beyond the second).
+TEST(AdmissionTest, AdaptiveSlotsFollowTheServiceTime) {
+  asio::io_context io;
+  AdmissionOptions o = Small(32, 1000, 60s);
+  Admission admission(io.get_executor(), o);
+  EXPECT_EQ(admission.stats(WorkClass::kHold).limit, 8);
+  Serve(io, admission, 64, 1500, [](int) { return std::chrono::microseconds(2000); });
+  EXPECT_EQ(admission.stats(WorkClass::kHold).limit, 32) << "the limit did not grow";
+  Serve(io, admission, 64, 3000, [](int running) { return std::chrono::microseconds(1000 * std::max(1, running - 1)); });
+  EXPECT_LE(admission.stats(WorkClass::kHold).limit, 16) << "the limit did not come down";
+  EXPECT_GE(admission.stats(WorkClass::kHold).limit, 2);
+}
+
+TEST(AdmissionTest, FixedSlotsStayAtTheirMaximum) {
+  asio::io_context io;
+  AdmissionOptions o = Small(32, 1000, 60s);
+  o.adaptive = false;
+  Admission admission(io.get_executor(), o);
+  Serve(io, admission, 64, 1000, [](int running) { return std::chrono::microseconds(1000 * std::max(1, running - 1)); });
+  EXPECT_EQ(admission.stats(WorkClass::kHold).limit, 32);
+}
+
+// One slot held 20 ms, a call every 2 ms for 400 ms: the queue stands. Its
+// waiters are then turned away after 5 ms, not the whole 1 s budget, so the
+// calls that run did not wait long.
+TEST(AdmissionTest, AStandingQueueLetsItsWaitersWaitOnlyBriefly) {
+  asio::io_context io;
+  AdmissionOptions o = Small(1, 1000, 1000ms);
+  o.adaptive = false;
+  Admission admission(io.get_executor(), o);
+  std::vector<std::chrono::milliseconds> waits;  // of the calls that ran, after the first 200 ms
+  const auto start = SteadyClock::now();
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 200; ++i) {
+          asio::co_spawn(
+              io,
+              [&]() -> asio::awaitable<void> {
+                const auto asked = SteadyClock::now();
+                absl::StatusOr<Admission::Ticket> t = co_await admission.Admit(WorkClass::kRead, CallBudget{});
+                if (!t.ok()) co_return;
+                if (asked - start > 200ms) {
+                  waits.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - asked));
+                }
+                asio::steady_timer work(io, 20ms);
+                co_await work.async_wait(asio::use_awaitable);
+              },
+              asio::detached);
+          asio::steady_timer gap(io, 2ms);
+          co_await gap.async_wait(asio::use_awaitable);
+        }
+      },
+      asio::detached);
+  io.run();
+  const AdmissionClassStats& s = admission.stats(WorkClass::kRead);
+  EXPECT_GT(s.shed_queue_time, 100u) << "waiters of a standing queue must not wait the whole budget";
+  ASSERT_FALSE(waits.empty());
+  // At most about the 100 ms it takes to call the queue standing, never the 1 s budget.
+  EXPECT_LE(*std::max_element(waits.begin(), waits.end()), 150ms);
 }
 
 }  // namespace

@@ -43,6 +43,9 @@ absl::Status ValidateLoadOptions(const LoadOptions& o) {
     return absl::InvalidArgumentError(fmt::format("--timeout-ms: must be 1..{}, got {}", kMaxTimeoutMs, o.timeout_ms));
   }
   if (o.rate < 0 || o.rate > 1e6) return absl::InvalidArgumentError(fmt::format("--rate: must be 0..1e6, got {}", o.rate));
+  if ((o.tail_requests > 0 || o.tail_rate > 0) && (o.rate <= 0 || o.tail_requests < 1 || o.tail_rate <= 0)) {
+    return absl::InvalidArgumentError("--tail-requests/--tail-rate: both positive, and only with --rate");
+  }
   if (o.seat.empty()) return absl::InvalidArgumentError("--seat: must not be empty");
   if (o.org.empty()) return absl::InvalidArgumentError("--org: must not be empty");
   return absl::OkStatus();
@@ -65,6 +68,8 @@ absl::StatusOr<ParsedLoadOptions> ParseLoadOptions(int argc, const char* const* 
   app.add_option("--rate", o.rate,
                  "Open loop: requests per second, sent whether or not earlier ones were answered (--workers is "
                  "then the most in flight); 0: closed loop");
+  app.add_option("--tail-requests", o.tail_requests, "Open loop: after --requests, this many more at --tail-rate");
+  app.add_option("--tail-rate", o.tail_rate, "Open loop: the rate of the tail, requests per second");
   app.add_option("--json", o.json_path, "Also write the summary as JSON to this file");
   app.add_flag("--wait-after-prepare", o.wait_after_prepare,
                "After the set-up, print a line saying so on stderr and wait for a line on stdin");

@@ -20,6 +20,9 @@ struct LoadOptions {
   // Open loop: requests per second, due whether or not earlier ones were
   // answered; `workers` is then the most in flight. 0: closed loop.
   double rate = 0;
+  // Open loop: then this many more requests at this rate.
+  int64_t tail_requests = 0;
+  double tail_rate = 0;
   std::string json_path;  // empty: no JSON file
   // After the set-up, say so on stderr and wait for a line on stdin before
   // loading (lets a driver read the service's metrics in between).

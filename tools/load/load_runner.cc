@@ -85,11 +85,16 @@ void LoadRunner::DispatchLoop() {
 
 void LoadRunner::OpenLoop() {
   std::unique_lock lock(mu_);
-  const auto interval = std::chrono::duration<double>(1.0 / options_.rate);
-  while (!stopping_ && next_request_ < options_.requests) {
+  const bool tail = options_.tail_requests > 0 && options_.tail_rate > 0;
+  const int64_t total = options_.requests + (tail ? options_.tail_requests : 0);
+  auto due_at = [this](int64_t n) {
+    double seconds = static_cast<double>(std::min(n, options_.requests)) / options_.rate;
+    if (n > options_.requests) seconds += static_cast<double>(n - options_.requests) / options_.tail_rate;
+    return started_at_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  };
+  while (!stopping_ && next_request_ < total) {
     const int64_t n = next_request_;
-    const Clock::time_point due =
-        started_at_ + std::chrono::duration_cast<Clock::duration>(interval * static_cast<double>(n));
+    const Clock::time_point due = due_at(n);
     if (due > Clock::now()) {
       cv_.wait_until(lock, due);
       continue;

@@ -36,6 +36,10 @@ struct RunOptions {
   std::chrono::milliseconds pause{10};
   std::chrono::milliseconds timeout{5000};  // deadline of each call
   double rate = 0;  // requests per second (open loop); 0: closed loop
+  // Open loop: after `requests`, this many more at `tail_rate` (e.g. to see
+  // how soon the service recovers once a surge ends).
+  int64_t tail_requests = 0;
+  double tail_rate = 0;
 };
 
 // The answers of one second of a run (by when they came).

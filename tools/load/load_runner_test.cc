@@ -234,5 +234,23 @@ TEST(LoadRunnerTest, OpenLoopSkipsWhatIsDueWhileTheClientLimitIsInFlight) {
   EXPECT_EQ(s.completed + s.skipped, 100);
 }
 
+TEST(LoadRunnerTest, OpenLoopTailFollowsAtItsOwnRate) {
+  FakeScenario scenario(1ms);
+  RunOptions options;
+  options.rate = 1000;  // 50 in 50 ms
+  options.requests = 50;
+  options.tail_rate = 100;  // then 20 in 200 ms
+  options.tail_requests = 20;
+  options.workers = 1000;
+  LoadRunner runner(scenario, options);
+  const auto start = std::chrono::steady_clock::now();
+  runner.Start();
+  ASSERT_TRUE(runner.Wait(30s));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(runner.TakeSnapshot().completed, 70);
+  EXPECT_GE(took, 230ms);
+  EXPECT_LT(took, 3s);
+}
+
 }  // namespace
 }  // namespace inventory::load

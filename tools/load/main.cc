@@ -68,7 +68,8 @@ int Run(int argc, char** argv) {
   scenario_options.organization_id = opts.org;
   scenario_options.seat_id = opts.seat;
   scenario_options.timeout = std::chrono::milliseconds(opts.timeout_ms);
-  scenario_options.requests = opts.requests;
+  const int64_t total_requests = opts.requests + opts.tail_requests;
+  scenario_options.requests = total_requests;
   std::unique_ptr<Scenario> scenario = FindScenario(opts.scenario)->make(stub.get(), scenario_options);
 
   if (grpc::Status status = scenario->Prepare(); !status.ok()) {
@@ -98,6 +99,8 @@ int Run(int argc, char** argv) {
   run_options.pause = std::chrono::milliseconds(opts.pause_ms);
   run_options.timeout = std::chrono::milliseconds(opts.timeout_ms);
   run_options.rate = opts.rate;
+  run_options.tail_requests = opts.tail_requests;
+  run_options.tail_rate = opts.tail_rate;
   LoadRunner runner(*scenario, run_options);
   ProgressPrinter progress;
   runner.Start();
@@ -125,13 +128,13 @@ int Run(int argc, char** argv) {
     if (std::chrono::steady_clock::now() >= next_progress) {
       next_progress += 1s;
       LoadRunner::Snapshot snap = runner.TakeSnapshot();
-      progress.Print(FormatProgressLine({snap.completed, opts.requests, snap.elapsed, &snap.tally}));
+      progress.Print(FormatProgressLine({snap.completed, total_requests, snap.elapsed, &snap.tally}));
       last_printed = snap.completed;
     }
   }
   LoadRunner::Snapshot snap = runner.TakeSnapshot();
   if (snap.completed != last_printed) {
-    progress.Print(FormatProgressLine({snap.completed, opts.requests, snap.elapsed, &snap.tally}));
+    progress.Print(FormatProgressLine({snap.completed, total_requests, snap.elapsed, &snap.tally}));
   }
   progress.Finish();
 
@@ -141,14 +144,14 @@ int Run(int argc, char** argv) {
   summary.details = scenario->Details();
   summary.workers = opts.workers;
   summary.pause_ms = opts.pause_ms;
-  summary.requested = opts.requests;
+  summary.requested = total_requests;
   summary.completed = snap.completed;
   summary.elapsed = snap.elapsed;
   summary.interrupted = snap.stopped;
   summary.tally = snap.tally;
   summary.latency = LatencySummary::From(snap.latency);
-  if (snap.completed + snap.skipped < opts.requests) {
-    summary.failures.push_back(fmt::format("interrupted after {} of {} requests", snap.completed, opts.requests));
+  if (snap.completed + snap.skipped < total_requests) {
+    summary.failures.push_back(fmt::format("interrupted after {} of {} requests", snap.completed, total_requests));
   }
   if (opts.rate > 0) {
     // Open loop: past capacity the service may turn calls away or miss their
