@@ -92,11 +92,12 @@ void HealthMonitor::Publish() {
     const std::string age = in.database_answer_age.has_value() ? std::to_string(in.database_answer_age->count())
                                                                : std::string("never");
     if (now.ready) {
-      spdlog::info("health=ready degraded={} db_nodes_up={} db_answer_age_ms={}", DegradedList(now),
-                   in.database_nodes_up, age);
+      spdlog::info("health=ready degraded={} db_nodes_connected={} db_answer_age_ms={}", DegradedList(now),
+                   in.database_nodes_connected, age);
     } else {
-      spdlog::warn("health=not_ready degraded={} db_nodes_up={} db_answer_age_ms={} (gRPC health NOT_SERVING)",
-                   DegradedList(now), in.database_nodes_up, age);
+      spdlog::warn("health=not_ready degraded={} db_nodes_connected={} db_answer_age_ms={} "
+                   "(gRPC health NOT_SERVING)",
+                   DegradedList(now), in.database_nodes_connected, age);
     }
   }
   published_ = std::move(now);

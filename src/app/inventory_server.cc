@@ -267,7 +267,7 @@ void InventoryServer::StartHealth() {
   // Read on the io thread, which owns every part read.
   auto read_parts = [this] {
     health::HealthInputs in;
-    for (const cql::HostInfo& h : db_->Hosts()) in.database_nodes_up += h.up ? 1 : 0;
+    for (const cql::HostInfo& h : db_->Hosts()) in.database_nodes_connected += h.open_connections > 0 ? 1 : 0;
     in.redis_connected = redis_->connected();
     in.clock_reclaim_allowed = clock_->ReclaimAllowed();
     const service::ServiceStats& s = inventory_->stats();

@@ -115,7 +115,7 @@ TEST_F(InventorydTest, AnswersLiveAndReady) {
   ASSERT_TRUE(ready.has_value());
   EXPECT_EQ(ready->status, 200) << ready->body;
   // Cassandra and Redis up, the clock on this machine: nothing degraded.
-  EXPECT_THAT(ready->body, HasSubstr(R"({"status":"ready","degraded":[],"database":{"nodes_up":1,)"));
+  EXPECT_THAT(ready->body, HasSubstr(R"({"status":"ready","degraded":[],"database":{"nodes_connected":1,)"));
   // The old /health is unchanged.
   std::optional<testing::HttpAnswer> health = HttpGet(http_port_, "/health");
   ASSERT_TRUE(health.has_value());
@@ -125,7 +125,7 @@ TEST_F(InventorydTest, AnswersLiveAndReady) {
 }
 
 // The database behind a fault proxy: stalled (every query answered 15 s
-// late, heartbeats on time, so the node stays up), then cut off. Each time
+// late, heartbeats on time, so the connection stays open), then cut off. Each time
 // readiness and the gRPC health status go down, and come back with it.
 TEST_F(InventorydTest, ReadinessAndGrpcHealthFollowTheDatabase) {
   CqlFaultProxy proxy(testing::CqlHost(), testing::CqlPort(), /*seed=*/1);
@@ -148,7 +148,7 @@ TEST_F(InventorydTest, ReadinessAndGrpcHealthFollowTheDatabase) {
   testing::HttpAnswer answer = WaitForHttp("/health/ready", 503, 20s);
   ASSERT_EQ(answer.status, 503) << answer.body << process_.Log();
   EXPECT_THAT(answer.body, HasSubstr(R"("status":"not_ready","degraded":["database")"));
-  EXPECT_THAT(answer.body, HasSubstr(R"("nodes_up":1,)")) << "the node stays up: the probe's age decided";
+  EXPECT_THAT(answer.body, HasSubstr(R"("nodes_connected":1,)")) << "still connected: the probe's age decided";
   EXPECT_EQ(WaitForHealth("", kNotServing, 5s), kNotServing);
   EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", kNotServing, 5s), kNotServing);
   // Alive all the while.
@@ -162,11 +162,11 @@ TEST_F(InventorydTest, ReadinessAndGrpcHealthFollowTheDatabase) {
   EXPECT_EQ(WaitForHealth("", kServing, 5s), kServing);
   EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", kServing, 5s), kServing);
 
-  // Cut off: no node up.
+  // Cut off: no node connected.
   proxy.Cut();
   answer = WaitForHttp("/health/ready", 503, 20s);
   ASSERT_EQ(answer.status, 503) << answer.body << process_.Log();
-  EXPECT_THAT(answer.body, HasSubstr(R"("nodes_up":0,)"));
+  EXPECT_THAT(answer.body, HasSubstr(R"("nodes_connected":0,)"));
   EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", kNotServing, 5s), kNotServing);
 
   proxy.Restore();

@@ -18,7 +18,7 @@ Readiness Assess(const HealthInputs& in, const HealthRules& rules) {
   Readiness r;
   const bool answered_recently =
       in.database_answer_age.has_value() && *in.database_answer_age <= rules.database_window;
-  r.ready = in.database_nodes_up > 0 && answered_recently;
+  r.ready = in.database_nodes_connected > 0 && answered_recently;
   if (!r.ready) r.degraded.push_back(Degraded::kDatabase);
   if (!in.redis_connected) r.degraded.push_back(Degraded::kRedis);
   if (!in.clock_reclaim_allowed) r.degraded.push_back(Degraded::kClock);
@@ -36,7 +36,8 @@ std::string ReadinessJson(const Readiness& readiness, const HealthInputs& in) {
   const std::string age =
       in.database_answer_age.has_value() ? absl::StrCat(in.database_answer_age->count()) : "null";
   return absl::StrCat(R"({"status":")", readiness.ready ? "ready" : "not_ready", R"(","degraded":[)", degraded,
-                      R"(],"database":{"nodes_up":)", in.database_nodes_up, R"(,"answer_age_ms":)", age, "}}\n");
+                      R"(],"database":{"nodes_connected":)", in.database_nodes_connected, R"(,"answer_age_ms":)", age,
+                      "}}\n");
 }
 
 }  // namespace inventory::health

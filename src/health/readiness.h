@@ -3,14 +3,17 @@
 // parts (database session, probe, Redis client, clock guard, repairer), so
 // that it is tested without any of them.
 //
-// THE RULE. An instance is READY while its database answers: at least one
-// database node is up in the session (a usable, answering connection) AND
-// the periodic database probe got an answer within the last
-// `database_window` (3 probe intervals: one slow or lost probe does not flip
-// readiness, a database that stops answering does within the window plus one
-// interval). Nothing else decides readiness: without Redis the service still
-// decides every hold in the database, a skewed clock only stops reclaiming
-// expired holds, and a repair backlog does not stop new operations.
+// THE RULE. An instance is READY while its database answers: the session
+// has an open connection to at least one database node (cut off, it is not
+// ready at once) AND the periodic database probe got an answer within the
+// last `database_window` (3 probe intervals: one slow or lost probe, or a
+// stall of a few seconds, does not flip readiness; a database that stops
+// answering does within the window plus one interval). The session's
+// quicker judgement of a node (HostInfo::up: stalled after 2 s without an
+// answer) is deliberately not used, so that readiness does not flap with it.
+// Nothing else decides readiness: without Redis the service still decides
+// every hold in the database, a skewed clock only stops reclaiming expired
+// holds, and a repair backlog does not stop new operations.
 //
 // DEGRADED names each part not working as it should, in this order:
 //  * "database" — not ready (the rule above fails);
@@ -40,7 +43,7 @@ std::string_view DegradedName(Degraded d);
 
 // What the rule looks at, read on the thread that owns each part.
 struct HealthInputs {
-  int database_nodes_up = 0;
+  int database_nodes_connected = 0;  // nodes with an open connection
   // How long ago the database probe last got an answer; nullopt if never.
   std::optional<std::chrono::milliseconds> database_answer_age;
   bool redis_connected = false;
@@ -73,7 +76,8 @@ struct Readiness {
 Readiness Assess(const HealthInputs& in, const HealthRules& rules);
 
 // The /health/ready body, one line of JSON:
-// {"status":"ready"|"not_ready","degraded":["redis",...],"database":{"nodes_up":N,"answer_age_ms":A|null}}
+// {"status":"ready"|"not_ready","degraded":["redis",...],
+//  "database":{"nodes_connected":N,"answer_age_ms":A|null}}
 std::string ReadinessJson(const Readiness& readiness, const HealthInputs& in);
 
 }  // namespace inventory::health

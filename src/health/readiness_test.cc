@@ -10,11 +10,11 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// Everything well: a node up, the probe answered just now, Redis connected,
+// Everything well: a node connected, the probe answered just now, Redis connected,
 // the clock trusted, no repair waiting.
 HealthInputs Healthy() {
   HealthInputs in;
-  in.database_nodes_up = 1;
+  in.database_nodes_connected = 1;
   in.database_answer_age = milliseconds(100);
   in.redis_connected = true;
   in.clock_reclaim_allowed = true;
@@ -43,8 +43,9 @@ TEST(ReadinessTest, Table) {
       {"answer just outside the window", [](HealthInputs& in) { in.database_answer_age = milliseconds(6001); },
        false, {"database"}},
       {"probe never answered", [](HealthInputs& in) { in.database_answer_age.reset(); }, false, {"database"}},
-      {"no node up, a recent answer", [](HealthInputs& in) { in.database_nodes_up = 0; }, false, {"database"}},
-      {"several nodes up", [](HealthInputs& in) { in.database_nodes_up = 3; }, true, {}},
+      {"no node connected, a recent answer", [](HealthInputs& in) { in.database_nodes_connected = 0; }, false,
+       {"database"}},
+      {"several nodes connected", [](HealthInputs& in) { in.database_nodes_connected = 3; }, true, {}},
       {"redis down still ready", [](HealthInputs& in) { in.redis_connected = false; }, true, {"redis"}},
       {"clock skewed still ready", [](HealthInputs& in) { in.clock_reclaim_allowed = false; }, true, {"clock"}},
       {"young repair backlog",
@@ -61,7 +62,7 @@ TEST(ReadinessTest, Table) {
        true, {"repair"}},
       {"everything wrong, in order",
        [](HealthInputs& in) {
-         in.database_nodes_up = 0;
+         in.database_nodes_connected = 0;
          in.database_answer_age.reset();
          in.redis_connected = false;
          in.clock_reclaim_allowed = false;
@@ -102,15 +103,16 @@ TEST(ReadinessTest, Json) {
   HealthInputs in = Healthy();
   in.redis_connected = false;
   EXPECT_EQ(ReadinessJson(Assess(in, HealthRules()), in),
-            "{\"status\":\"ready\",\"degraded\":[\"redis\"],\"database\":{\"nodes_up\":1,\"answer_age_ms\":100}}\n");
+            "{\"status\":\"ready\",\"degraded\":[\"redis\"],\"database\":{\"nodes_connected\":1,"
+            "\"answer_age_ms\":100}}\n");
   in = Healthy();
   EXPECT_EQ(ReadinessJson(Assess(in, HealthRules()), in),
-            "{\"status\":\"ready\",\"degraded\":[],\"database\":{\"nodes_up\":1,\"answer_age_ms\":100}}\n");
-  in.database_nodes_up = 0;
+            "{\"status\":\"ready\",\"degraded\":[],\"database\":{\"nodes_connected\":1,\"answer_age_ms\":100}}\n");
+  in.database_nodes_connected = 0;
   in.database_answer_age.reset();
   in.clock_reclaim_allowed = false;
   EXPECT_EQ(ReadinessJson(Assess(in, HealthRules()), in),
-            "{\"status\":\"not_ready\",\"degraded\":[\"database\",\"clock\"],\"database\":{\"nodes_up\":0,"
+            "{\"status\":\"not_ready\",\"degraded\":[\"database\",\"clock\"],\"database\":{\"nodes_connected\":0,"
             "\"answer_age_ms\":null}}\n");
 }
 
