@@ -28,6 +28,9 @@ using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 constexpr auto kServing = grpc::health::v1::HealthCheckResponse::SERVING;
 constexpr auto kNotServing = grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+// How long the shared dev Cassandra may take to answer again: on a loaded
+// machine it stalls for seconds, and then the instance is rightly not ready.
+constexpr std::chrono::seconds kDatabaseSlack(30);
 
 std::string UniqueName(const char* prefix) {
   return absl::StrCat(prefix, std::random_device{}() % 100000000);
@@ -111,11 +114,10 @@ TEST_F(InventorydTest, AnswersLiveAndReady) {
   ASSERT_TRUE(live.has_value());
   EXPECT_EQ(live->status, 200);
   EXPECT_EQ(live->body, "{\"status\":\"live\"}\n");
-  std::optional<testing::HttpAnswer> ready = HttpGet(http_port_, "/health/ready");
-  ASSERT_TRUE(ready.has_value());
-  EXPECT_EQ(ready->status, 200) << ready->body;
+  const testing::HttpAnswer ready = WaitForHttp("/health/ready", 200, kDatabaseSlack);
+  EXPECT_EQ(ready.status, 200) << ready.body;
   // Cassandra and Redis up, the clock on this machine: nothing degraded.
-  EXPECT_THAT(ready->body, HasSubstr(R"({"status":"ready","degraded":[],"database":{"nodes_connected":1,)"));
+  EXPECT_THAT(ready.body, HasSubstr(R"({"status":"ready","degraded":[],"database":{"nodes_connected":1,)"));
   // The old /health is unchanged.
   std::optional<testing::HttpAnswer> health = HttpGet(http_port_, "/health");
   ASSERT_TRUE(health.has_value());
@@ -133,11 +135,9 @@ TEST_F(InventorydTest, ReadinessAndGrpcHealthFollowTheDatabase) {
   std::vector<std::string> args = BaseArgs();
   args.push_back("--scylla-hosts");
   args.push_back(absl::StrCat("127.0.0.1:", proxy.port()));
-  args.push_back("--scylla-timeout-ms");
-  args.push_back("1000");
   ASSERT_TRUE(process_.Start(INVENTORYD_PATH, args, LogPath("follow")));
   ASSERT_EQ(WaitForHealth("", kServing, 90s), kServing) << process_.Log();
-  ASSERT_EQ(WaitForHttp("/health/ready", 200, 5s).status, 200) << process_.Log();
+  ASSERT_EQ(WaitForHttp("/health/ready", 200, kDatabaseSlack).status, 200) << process_.Log();
 
   // Stalled: the probe goes unanswered; within the 6 s window plus a probe
   // interval and its timeout the instance is no longer ready.
@@ -149,8 +149,8 @@ TEST_F(InventorydTest, ReadinessAndGrpcHealthFollowTheDatabase) {
   ASSERT_EQ(answer.status, 503) << answer.body << process_.Log();
   EXPECT_THAT(answer.body, HasSubstr(R"("status":"not_ready","degraded":["database")"));
   EXPECT_THAT(answer.body, HasSubstr(R"("nodes_connected":1,)")) << "still connected: the probe's age decided";
-  EXPECT_EQ(WaitForHealth("", kNotServing, 5s), kNotServing);
-  EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", kNotServing, 5s), kNotServing);
+  EXPECT_EQ(WaitForHealth("", kNotServing, 10s), kNotServing);
+  EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", kNotServing, 10s), kNotServing);
   // Alive all the while.
   std::optional<testing::HttpAnswer> live = HttpGet(http_port_, "/health/live");
   ASSERT_TRUE(live.has_value());
@@ -158,20 +158,20 @@ TEST_F(InventorydTest, ReadinessAndGrpcHealthFollowTheDatabase) {
 
   const CqlFaultProxy::FaultOptions none;
   proxy.SetFaults(none);
-  EXPECT_EQ(WaitForHttp("/health/ready", 200, 20s).status, 200) << process_.Log();
-  EXPECT_EQ(WaitForHealth("", kServing, 5s), kServing);
-  EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", kServing, 5s), kServing);
+  EXPECT_EQ(WaitForHttp("/health/ready", 200, kDatabaseSlack).status, 200) << process_.Log();
+  EXPECT_EQ(WaitForHealth("", kServing, 10s), kServing);
+  EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", kServing, 10s), kServing);
 
   // Cut off: no node connected.
   proxy.Cut();
   answer = WaitForHttp("/health/ready", 503, 20s);
   ASSERT_EQ(answer.status, 503) << answer.body << process_.Log();
   EXPECT_THAT(answer.body, HasSubstr(R"("nodes_connected":0,)"));
-  EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", kNotServing, 5s), kNotServing);
+  EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", kNotServing, 10s), kNotServing);
 
   proxy.Restore();
   EXPECT_EQ(WaitForHttp("/health/ready", 200, 60s).status, 200) << process_.Log();
-  EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", kServing, 5s), kServing);
+  EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", kServing, 10s), kServing);
   const std::string log = process_.Log();
   EXPECT_NE(log.find("health=not_ready degraded=database"), std::string::npos) << log;
 
@@ -202,10 +202,9 @@ TEST_F(InventorydTest, RunsWithoutRedis) {
       << process_.Log();
   EXPECT_NE(process_.Log().find("backend=redis state=unavailable"), std::string::npos) << process_.Log();
   // Still ready (the database decides alone), and it says what is degraded.
-  const std::optional<testing::HttpAnswer> ready = HttpGet(http_port_, "/health/ready");
-  ASSERT_TRUE(ready.has_value());
-  EXPECT_EQ(ready->status, 200) << ready->body;
-  EXPECT_THAT(ready->body, HasSubstr(R"("degraded":["redis"])"));
+  const testing::HttpAnswer ready = WaitForHttp("/health/ready", 200, kDatabaseSlack);
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_THAT(ready.body, HasSubstr(R"("degraded":["redis"])"));
 
   // Holds go on without Redis (the LWT decides alone), and the log says so.
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials());
