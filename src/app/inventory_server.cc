@@ -20,10 +20,12 @@
 #include "common/unix_time.h"
 #include "cql/session.h"
 #include "redis/client.h"
+#include "app/health_monitor.h"
 #include "app/metrics_page.h"
 #include "cache/redis/redis_change_feed.h"
 #include "cache/redis/redis_edge_guard.h"
 #include "service/clock_guard.h"
+#include "health/readiness.h"
 #include "http/http_server.h"
 #include "metrics/exposition.h"
 #include "service/inventory.h"
@@ -76,6 +78,7 @@ absl::Status InventoryServer::Start() {
   ConnectRedis();
   if (absl::Status s = StartService(); !s.ok()) return s;
   if (absl::Status s = StartGrpc(); !s.ok()) return s;
+  StartHealth();
   // Last: /health answering means the gRPC port is open too.
   return StartHttp();
 }
@@ -102,6 +105,14 @@ absl::Status InventoryServer::StartHttp() {
   http_->Handle("/health", [sources] {
     return http::Response{200, "application/json", RenderHealth(sources())};
   });
+  // Answering at all is the proof of liveness: the handler ran on the io loop.
+  http_->Handle("/health/live", [] { return http::Response{200, "application/json", "{\"status\":\"live\"}\n"}; });
+  HealthMonitor* monitor = health_.get();
+  http_->Handle("/health/ready", [monitor] {
+    const health::HealthInputs in = monitor->Inputs();
+    const health::Readiness r = health::Assess(in, monitor->rules());
+    return http::Response{r.ready ? 200 : 503, "application/json", health::ReadinessJson(r, in)};
+  });
   absl::Status listening = RunSync(io_, [&] {
     absl::Status s = http_->Listen(config_.listen_address, config_.http_port);
     if (s.ok()) http_->Start();
@@ -109,7 +120,8 @@ absl::Status InventoryServer::StartHttp() {
   });
   if (!listening.ok()) return listening;
   http_port_ = http_->port();
-  spdlog::info("listener=http address={}:{} paths=/health,/metrics", config_.listen_address, http_port_);
+  spdlog::info("listener=http address={}:{} paths=/health,/health/live,/health/ready,/metrics",
+               config_.listen_address, http_port_);
   return absl::OkStatus();
 }
 
@@ -256,17 +268,47 @@ absl::Status InventoryServer::StartGrpc() {
   if (grpc_ == nullptr || grpc_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", address));
   }
+  // NOT_SERVING until the health monitor's first assessment says otherwise.
   grpc::HealthCheckServiceInterface* health = grpc_->GetHealthCheckService();
-  health->SetServingStatus("", true);
-  health->SetServingStatus(kServiceName, true);
-  spdlog::info("listener=grpc address={}:{} service={} health=SERVING reflection=on", config_.listen_address,
-               grpc_port_, kServiceName);
+  health->SetServingStatus("", false);
+  health->SetServingStatus(kServiceName, false);
+  spdlog::info("listener=grpc address={}:{} service={} reflection=on", config_.listen_address, grpc_port_,
+               kServiceName);
   return absl::OkStatus();
+}
+
+void InventoryServer::StartHealth() {
+  // Read on the io thread, which owns every part read.
+  auto read_parts = [this] {
+    health::HealthInputs in;
+    for (const cql::HostInfo& h : db_->Hosts()) in.database_nodes_connected += h.open_connections > 0 ? 1 : 0;
+    in.redis_connected = redis_->connected();
+    in.clock_reclaim_allowed = clock_->ReclaimAllowed();
+    const service::ServiceStats& s = inventory_->stats();
+    in.repair_backlog = s.repair_backlog;
+    in.repair_oldest_pending_ms = s.repair_oldest_pending_ms;
+    return in;
+  };
+  // Called on the io thread, never inside a gRPC callback: the health
+  // service's lock is taken with no lock of ours held, and nothing of gRPC's
+  // waits for the io thread while holding it. After grpc::Server::Shutdown()
+  // the health service ignores further changes.
+  grpc::HealthCheckServiceInterface* grpc_health = grpc_->GetHealthCheckService();
+  auto on_change = [grpc_health](bool ready) {
+    grpc_health->SetServingStatus("", ready);
+    grpc_health->SetServingStatus(kServiceName, ready);
+  };
+  health::HealthRules rules;
+  rules.repair_max_age = health::HealthRules::RepairMaxAge(config_.repair_min_age, config_.repair_interval);
+  health_ = std::make_unique<HealthMonitor>(*db_, rules, std::move(read_parts), std::move(on_change));
+  RunOn(io_, [&]() { return health_->Start(); });
 }
 
 void InventoryServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  // First the monitor, so that it cannot set SERVING again.
+  if (health_ != nullptr && io_thread_.joinable()) RunSync(io_, [this] { health_->Stop(); });
   if (grpc_ != nullptr) {
     grpc_->GetHealthCheckService()->SetServingStatus(false);
     spdlog::info("shutdown=begin grace_seconds={}", config_.shutdown_grace.count());
@@ -287,6 +329,7 @@ void InventoryServer::Shutdown() {
   io_.stop();
   if (io_thread_.joinable()) io_thread_.join();
   http_.reset();
+  health_.reset();
   service_.reset();
   inventory_.reset();
   admission_.reset();

@@ -3,8 +3,11 @@
 // Start() connects to the database (retrying until `startup_timeout`),
 // applies schema migrations, connects Redis (a Redis that does not answer is
 // logged and tolerated: it only speeds things up), and starts the gRPC server
-// with the health service and server reflection, and the HTTP listener
-// (GET /health, GET /metrics). Shutdown() stops accepting,
+// with the health service and server reflection, the health monitor, and the
+// HTTP listener (GET /health, /health/live, /health/ready, /metrics). The
+// gRPC health status of "" and of the inventory service follows readiness
+// (health/readiness.h): SERVING while ready, NOT_SERVING otherwise, updated
+// by the monitor on the io thread. Shutdown() stops accepting,
 // lets in-flight calls finish within the grace period, then closes the back
 // ends. This is the only code the tests do not link; they run the binary.
 #pragma once
@@ -45,6 +48,8 @@ class HttpServer;
 
 namespace inventory {
 
+class HealthMonitor;
+
 class InventoryServer {
  public:
   explicit InventoryServer(Config config);
@@ -66,6 +71,7 @@ class InventoryServer {
   void ConnectRedis();
   absl::Status StartService();
   absl::Status StartGrpc();
+  void StartHealth();
   absl::Status StartHttp();
   void StopHttp();
 
@@ -85,6 +91,7 @@ class InventoryServer {
   std::unique_ptr<service::Admission> admission_;
   api::RequestMetrics request_metrics_;
   std::unique_ptr<api::InventoryService> service_;
+  std::unique_ptr<HealthMonitor> health_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<grpc::Server> grpc_;
   int grpc_port_ = 0;

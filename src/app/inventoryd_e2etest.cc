@@ -1,14 +1,20 @@
 // Runs the real inventoryd binary against the test Cassandra and Redis.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <optional>
 #include <random>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/test_env.h"
+#include "common/test_http.h"
 #include "common/test_process.h"
+#include "cql_fault_proxy.h"
 #include "testing_health.h"
 #include "inventory/v1/inventory.grpc.pb.h"
 
@@ -16,7 +22,15 @@ namespace inventory {
 namespace {
 
 using testing::ChildProcess;
+using testing::CqlFaultProxy;
+using testing::HttpGet;
+using ::testing::HasSubstr;
 using namespace std::chrono_literals;
+constexpr auto kServing = grpc::health::v1::HealthCheckResponse::SERVING;
+constexpr auto kNotServing = grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+// How long the shared dev Cassandra may take to answer again: on a loaded
+// machine it stalls for seconds, and then the instance is rightly not ready.
+constexpr std::chrono::seconds kDatabaseSlack(30);
 
 std::string UniqueName(const char* prefix) {
   return absl::StrCat(prefix, std::random_device{}() % 100000000);
@@ -30,7 +44,8 @@ class InventorydTest : public ::testing::Test {
  protected:
   std::vector<std::string> BaseArgs() {
     grpc_port_ = testing::FreePort();
-    return {"--grpc-port", std::to_string(grpc_port_), "--http-port", std::to_string(testing::FreePort()),
+    http_port_ = testing::FreePort();
+    return {"--grpc-port", std::to_string(grpc_port_), "--http-port", std::to_string(http_port_),
             "--scylla-hosts", absl::StrCat(testing::CqlHost(), ":", testing::CqlPort()),
             "--redis-addr", absl::StrCat(testing::RedisHost(), ":", testing::RedisPort()),
             "--scylla-keyspace", keyspace_, "--listen-address", "127.0.0.1"};
@@ -42,8 +57,23 @@ class InventorydTest : public ::testing::Test {
     return testing::WaitForHealth(absl::StrCat("127.0.0.1:", grpc_port_), timeout, &process_, service, want);
   }
 
+  // Polls GET `path` every 200 ms until it answers `status`; the last answer
+  // (status 0 when nothing answered).
+  testing::HttpAnswer WaitForHttp(const std::string& path, int status, std::chrono::seconds timeout) {
+    testing::HttpAnswer last;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::optional<testing::HttpAnswer> answer = HttpGet(http_port_, path);
+      last = answer.value_or(testing::HttpAnswer{});
+      if (last.status == status) break;
+      std::this_thread::sleep_for(200ms);
+    }
+    return last;
+  }
+
   std::string keyspace_ = UniqueName("e2e_");
   int grpc_port_ = 0;
+  int http_port_ = 0;
   ChildProcess process_;
 };
 
@@ -76,6 +106,81 @@ TEST_F(InventorydTest, ServesHealthAndStopsCleanlyOnSigterm) {
   EXPECT_NE(log.find("shutdown=done"), std::string::npos) << log;
 }
 
+TEST_F(InventorydTest, AnswersLiveAndReady) {
+  ASSERT_TRUE(process_.Start(INVENTORYD_PATH, BaseArgs(), LogPath("ready")));
+  ASSERT_EQ(WaitForHealth("", kServing, 90s), kServing) << process_.Log();
+
+  std::optional<testing::HttpAnswer> live = HttpGet(http_port_, "/health/live");
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->status, 200);
+  EXPECT_EQ(live->body, "{\"status\":\"live\"}\n");
+  const testing::HttpAnswer ready = WaitForHttp("/health/ready", 200, kDatabaseSlack);
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  // Cassandra and Redis up, the clock on this machine: nothing degraded.
+  EXPECT_THAT(ready.body, HasSubstr(R"({"status":"ready","degraded":[],"database":{"nodes_connected":1,)"));
+  // The old /health is unchanged.
+  std::optional<testing::HttpAnswer> health = HttpGet(http_port_, "/health");
+  ASSERT_TRUE(health.has_value());
+  EXPECT_EQ(health->status, 200);
+  EXPECT_THAT(health->body, HasSubstr(R"({"status":"serving",)"));
+  EXPECT_NE(process_.Log().find("health=ready degraded=none"), std::string::npos) << process_.Log();
+}
+
+// The database behind a fault proxy: stalled (every query answered 15 s
+// late, heartbeats on time, so the connection stays open), then cut off. Each time
+// readiness and the gRPC health status go down, and come back with it.
+TEST_F(InventorydTest, ReadinessAndGrpcHealthFollowTheDatabase) {
+  CqlFaultProxy proxy(testing::CqlHost(), testing::CqlPort(), /*seed=*/1);
+  ASSERT_NE(proxy.port(), 0);
+  std::vector<std::string> args = BaseArgs();
+  args.push_back("--scylla-hosts");
+  args.push_back(absl::StrCat("127.0.0.1:", proxy.port()));
+  ASSERT_TRUE(process_.Start(INVENTORYD_PATH, args, LogPath("follow")));
+  ASSERT_EQ(WaitForHealth("", kServing, 90s), kServing) << process_.Log();
+  ASSERT_EQ(WaitForHttp("/health/ready", 200, kDatabaseSlack).status, 200) << process_.Log();
+
+  // Stalled: the probe goes unanswered; within the 6 s window plus a probe
+  // interval and its timeout the instance is no longer ready.
+  CqlFaultProxy::FaultOptions stall;
+  stall.delay = 1;
+  stall.delay_min_ms = stall.delay_max_ms = 15000;
+  proxy.SetFaults(stall);
+  testing::HttpAnswer answer = WaitForHttp("/health/ready", 503, 20s);
+  ASSERT_EQ(answer.status, 503) << answer.body << process_.Log();
+  EXPECT_THAT(answer.body, HasSubstr(R"("status":"not_ready","degraded":["database")"));
+  EXPECT_THAT(answer.body, HasSubstr(R"("nodes_connected":1,)")) << "still connected: the probe's age decided";
+  EXPECT_EQ(WaitForHealth("", kNotServing, 10s), kNotServing);
+  EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", kNotServing, 10s), kNotServing);
+  // Alive all the while.
+  std::optional<testing::HttpAnswer> live = HttpGet(http_port_, "/health/live");
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->status, 200);
+
+  const CqlFaultProxy::FaultOptions none;
+  proxy.SetFaults(none);
+  EXPECT_EQ(WaitForHttp("/health/ready", 200, kDatabaseSlack).status, 200) << process_.Log();
+  EXPECT_EQ(WaitForHealth("", kServing, 10s), kServing);
+  EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", kServing, 10s), kServing);
+
+  // Cut off: no node connected.
+  proxy.Cut();
+  answer = WaitForHttp("/health/ready", 503, 20s);
+  ASSERT_EQ(answer.status, 503) << answer.body << process_.Log();
+  EXPECT_THAT(answer.body, HasSubstr(R"("nodes_connected":0,)"));
+  EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", kNotServing, 10s), kNotServing);
+
+  proxy.Restore();
+  EXPECT_EQ(WaitForHttp("/health/ready", 200, 60s).status, 200) << process_.Log();
+  EXPECT_EQ(WaitForHealth("inventory.v1.InventoryService", kServing, 10s), kServing);
+  const std::string log = process_.Log();
+  EXPECT_NE(log.find("health=not_ready degraded=database"), std::string::npos) << log;
+
+  process_.Signal(SIGTERM);
+  auto exit_status = process_.Wait(30s);
+  ASSERT_TRUE(exit_status.has_value()) << process_.Log();
+  EXPECT_EQ(WEXITSTATUS(*exit_status), 0) << process_.Log();
+}
+
 TEST_F(InventorydTest, StopsCleanlyOnSigint) {
   ASSERT_TRUE(process_.Start(INVENTORYD_PATH, BaseArgs(), LogPath("sigint")));
   ASSERT_EQ(WaitForHealth("", grpc::health::v1::HealthCheckResponse::SERVING, 90s),
@@ -96,6 +201,10 @@ TEST_F(InventorydTest, RunsWithoutRedis) {
             grpc::health::v1::HealthCheckResponse::SERVING)
       << process_.Log();
   EXPECT_NE(process_.Log().find("backend=redis state=unavailable"), std::string::npos) << process_.Log();
+  // Still ready (the database decides alone), and it says what is degraded.
+  const testing::HttpAnswer ready = WaitForHttp("/health/ready", 200, kDatabaseSlack);
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_THAT(ready.body, HasSubstr(R"("degraded":["redis"])"));
 
   // Holds go on without Redis (the LWT decides alone), and the log says so.
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials());

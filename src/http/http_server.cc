@@ -23,6 +23,15 @@ namespace internal {
 using Clock = std::chrono::steady_clock;
 using asio::ip::tcp;
 
+// Where a connection is in its request loop; it decides which connection
+// makes room for a new one at the limit (see Evict()).
+enum class Phase {
+  kWaiting,    // for a request, none of it received yet (idle keep-alive, fresh accept)
+  kReceiving,  // part of a request's head or body received
+  kAnswering,  // the answer is being written
+  kLingering,  // answered and closing: draining what the client still sends
+};
+
 // One accepted connection. Two coroutines share it: the request loop and a
 // watchdog that closes the socket once `deadline` passes.
 struct Connection {
@@ -42,9 +51,18 @@ struct Connection {
     timer.cancel();
   }
 
+  void Enter(Phase p) {
+    phase = p;
+    if (p != Phase::kReceiving) since = Clock::now();
+  }
+
   tcp::socket socket;
   asio::steady_timer timer;
   Clock::time_point deadline = Clock::time_point::max();
+  Phase phase = Phase::kWaiting;
+  // When the current phase began; kReceiving keeps the kWaiting start, so
+  // it measures how long the request has been arriving.
+  Clock::time_point since = Clock::now();
 };
 
 // Everything the coroutines touch, so they never refer to the HttpServer.
@@ -70,6 +88,7 @@ namespace {
 
 using internal::Clock;
 using internal::Connection;
+using internal::Phase;
 using internal::ServerState;
 using asio::ip::tcp;
 
@@ -363,8 +382,9 @@ void LogCoroutineFailure(std::string_view what, std::exception_ptr e) {
   }
 }
 
-// Writes `bytes`; false if the connection failed or was closed.
+// Writes the answer `bytes`; false if the connection failed or was closed.
 asio::awaitable<bool> WriteAll(std::shared_ptr<Connection> conn, std::string bytes) {
+  conn->Enter(Phase::kAnswering);
   asio::error_code ec;
   auto buffer = asio::buffer(bytes);
   auto token = asio::redirect_error(asio::use_awaitable, ec);
@@ -382,10 +402,12 @@ asio::awaitable<bool> ServeRequests(std::shared_ptr<ServerState> state, std::sha
   for (;;) {
     // The whole request must arrive within the idle timeout.
     conn->SetDeadline(Clock::now() + state->idle_timeout);
+    conn->Enter(Phase::kWaiting);
 
     size_t head_end = std::string::npos;
     for (;;) {
       SkipLeadingBlankLines(in);
+      if (!in.empty()) conn->Enter(Phase::kReceiving);
       head_end = FindHeadEnd(in);
       if (head_end != std::string::npos || in.size() > HttpServer::kMaxHeadBytes) break;
       auto buffer = asio::buffer(chunk);
@@ -440,6 +462,7 @@ asio::awaitable<bool> ServeRequests(std::shared_ptr<ServerState> state, std::sha
 // destroy the answer before the client reads it.
 asio::awaitable<void> LingeringClose(std::shared_ptr<Connection> conn) {
   asio::error_code ec;
+  conn->Enter(Phase::kLingering);
   conn->socket.shutdown(tcp::socket::shutdown_send, ec);
   if (ec) co_return;
   conn->SetDeadline(Clock::now() + kLingerTime);
@@ -474,6 +497,33 @@ asio::awaitable<void> Watchdog(std::shared_ptr<Connection> conn) {
   }
 }
 
+// Makes room for one more connection at the limit: closes, in this order of
+// preference, the connection that has waited longest for a request with none
+// of it received (idle keep-alive) or is lingering after its last answer;
+// else the one whose request has been arriving the longest (a slow or stuck
+// client). A connection writing an answer is never evicted. False if every
+// connection is writing an answer.
+bool Evict(ServerState& state) {
+  auto rank = [](const Connection& c) { return c.phase == Phase::kReceiving ? 1 : 0; };
+  auto victim = state.connections.end();
+  for (auto it = state.connections.begin(); it != state.connections.end(); ++it) {
+    const Connection& c = *it->second;
+    if (c.phase == Phase::kAnswering) continue;
+    if (victim == state.connections.end()) {
+      victim = it;
+      continue;
+    }
+    const Connection& v = *victim->second;
+    if (rank(c) < rank(v) || (rank(c) == rank(v) && c.since < v.since)) victim = it;
+  }
+  if (victim == state.connections.end()) return false;
+  // Its request loop ends on the closed socket; erasing it here (the loop's
+  // own erase then finds nothing) frees the slot at once.
+  victim->second->Close();
+  state.connections.erase(victim);
+  return true;
+}
+
 asio::awaitable<void> AcceptLoop(std::shared_ptr<ServerState> state) {
   asio::error_code ec;
   while (!state->stopped) {
@@ -488,7 +538,7 @@ asio::awaitable<void> AcceptLoop(std::shared_ptr<ServerState> state) {
       co_await state->retry_timer.async_wait(wait_token);
       continue;
     }
-    if (state->connections.size() >= state->max_connections) {
+    if (state->connections.size() >= state->max_connections && !Evict(*state)) {
       socket.close(ec);
       continue;
     }

@@ -10,8 +10,20 @@
 // over 8 KiB, 413 to a body over 8 KiB (smaller bodies are read and
 // discarded), 500 when a handler throws; the error answers close the
 // connection. A connection with no complete request for the idle timeout
-// (30 s) is closed, and at most 64 are open at once: further ones are
-// accepted and closed at once.
+// (30 s) is closed.
+//
+// CONNECTION LIMIT. At most 64 connections are open at once, and idle ones
+// cannot lock out a new one (a health probe, a metrics scrape): a connection
+// accepted at the limit takes the place of an open one, chosen in this order:
+//  1. the one that has waited longest for its next request with none of it
+//     received (an idle keep-alive connection, or one that has sent nothing
+//     yet), or that is lingering after its last answer;
+//  2. failing that, the one whose request has been arriving the longest
+//     (a slow or stuck client);
+// never one writing an answer. Only when every open connection is writing an
+// answer is the new one closed at once. An evicted keep-alive connection is
+// closed as any idle one may be (RFC 9112 §9.6): a client that sends a
+// request just then sees the close and retries on a new connection.
 //
 // Threading: everything runs as coroutines on the one executor given at
 // construction; there is no thread per connection. Handlers are called on
@@ -71,7 +83,8 @@ class HttpServer {
   // the end of the previous answer, or from the accept) before it is closed.
   // REQUIRES: before Start().
   void set_idle_timeout(std::chrono::milliseconds timeout);
-  // Connections beyond this many open ones are closed as soon as accepted.
+  // At most this many connections are open at once; one accepted at the
+  // limit evicts an open one or is closed (see CONNECTION LIMIT above).
   // REQUIRES: before Start().
   void set_max_connections(size_t max_connections);
 

@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
@@ -527,26 +528,88 @@ TEST_F(HttpServerTest, IdleConnectionsAreClosedAfterTheTimeout) {
   }
 }
 
-TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreClosedAtOnce) {
-  StartServer([](HttpServer& server) { server.set_max_connections(2); });
-  auto c1 = std::make_unique<Client>(port());
-  Client c2(port());
-  for (Client* c : {c1.get(), &c2}) {
-    ASSERT_TRUE(c->Send(Get("/metrics")));
-    ASSERT_TRUE(c->Read());
-  }
-  Client c3(port());
-  EXPECT_TRUE(c3.WaitForClose(2s));
+// Sends GET /metrics on `c` and reads the answer; true if it is a 200.
+bool Served(Client& c) {
+  if (!c.Send(Get("/metrics"))) return false;
+  auto r = c.Read();
+  return r && r->status == 200;
+}
 
-  // Once one closes, its slot is free again.
-  c1.reset();
+TEST_F(HttpServerTest, AtTheLimitANewConnectionEvictsTheLongestIdle) {
+  StartServer();  // the default limit
+  std::vector<std::unique_ptr<Client>> idle;
+  for (size_t i = 0; i < HttpServer::kDefaultMaxConnections; ++i) {
+    idle.push_back(std::make_unique<Client>(port()));
+    ASSERT_TRUE(Served(*idle.back())) << "connection " << i;  // then idle, kept alive
+  }
+
+  // A health probe still gets in...
+  Client probe(port());
+  EXPECT_TRUE(Served(probe));
+  // ...in place of the connection idle the longest; the others stay open.
+  EXPECT_TRUE(idle.front()->WaitForClose(2s));
+  EXPECT_TRUE(Served(*idle[1]));
+  EXPECT_TRUE(Served(*idle.back()));
+}
+
+TEST_F(HttpServerTest, AtTheLimitAConnectionReceivingARequestIsKeptOverAnIdleOne) {
+  StartServer([](HttpServer& server) { server.set_max_connections(2); });
+  Client receiving(port());
+  ASSERT_TRUE(receiving.Send("GET /metrics HTTP/1.1\r\n"));  // the head goes on
+  std::this_thread::sleep_for(50ms);
+  Client idle(port());
+  ASSERT_TRUE(Served(idle));
+
+  Client probe(port());
+  EXPECT_TRUE(Served(probe));
+  EXPECT_TRUE(idle.WaitForClose(2s));
+  ASSERT_TRUE(receiving.Send("Host: test\r\n\r\n"));
+  auto r = receiving.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(HttpServerTest, AtTheLimitWithNoIdleConnectionTheSlowestRequestIsEvicted) {
+  StartServer([](HttpServer& server) { server.set_max_connections(2); });
+  Client slowest(port());
+  ASSERT_TRUE(slowest.Send("GET /metrics HTTP/1.1\r\n"));
+  std::this_thread::sleep_for(50ms);
+  Client slow(port());
+  ASSERT_TRUE(slow.Send("GET /metrics HTTP/1.1\r\n"));
+  std::this_thread::sleep_for(50ms);
+
+  Client probe(port());
+  EXPECT_TRUE(Served(probe));
+  EXPECT_TRUE(slowest.WaitForClose(2s));
+  ASSERT_TRUE(slow.Send("Host: test\r\n\r\n"));
+  auto r = slow.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(HttpServerTest, AtTheLimitWhileEveryConnectionIsAnsweringNewOnesAreClosed) {
+  // An answer far bigger than the socket buffers stays in writing while its
+  // client reads nothing.
+  StartServer([](HttpServer& server) {
+    server.set_max_connections(1);
+    server.Handle("/big", [] {
+      Response r;
+      r.body = std::string(64 << 20, 'x');
+      return r;
+    });
+  });
+  auto answering = std::make_unique<Client>(port());
+  ASSERT_TRUE(answering->Send(Get("/big")));
+  std::this_thread::sleep_for(200ms);
+  Client refused(port());
+  EXPECT_TRUE(refused.WaitForClose(2s));
+
+  // Once it closes, its slot is free again.
+  answering.reset();
   bool served = false;
   for (int attempt = 0; attempt < 50 && !served; ++attempt) {
     Client c(port());
-    if (c.Send(Get("/metrics"))) {
-      auto r = c.Read();
-      served = r && r->status == 200;
-    }
+    served = Served(c);
     if (!served) std::this_thread::sleep_for(50ms);
   }
   EXPECT_TRUE(served);
