@@ -119,7 +119,7 @@ grpc::ServerUnaryReactor* InventoryService::Dispatch(Method method, std::optiona
   asio::co_spawn(
       executor_,
       [this, method, work, ctx, arrived, request, response, reactor, call]() -> asio::awaitable<void> {
-        if (admission_ != nullptr) admission_->LeaveDoor();
+        if (admission_ != nullptr) admission_->LeaveDoor(arrived);
         const service::CallBudget budget = BudgetOf(ctx, arrived);
         std::optional<service::Admission::Ticket> ticket;
         grpc::Status status = co_await Admit(ctx, work, budget, &ticket);
@@ -183,7 +183,7 @@ grpc::ServerUnaryReactor* InventoryService::GetSeatMap(Ctx* ctx, const grpc::Byt
   asio::co_spawn(
       executor_,
       [this, ctx, arrived, parsed, response, reactor]() -> asio::awaitable<void> {
-        if (admission_ != nullptr) admission_->LeaveDoor();
+        if (admission_ != nullptr) admission_->LeaveDoor(arrived);
         const service::CallBudget budget = BudgetOf(ctx, arrived);
         std::optional<service::Admission::Ticket> ticket;
         grpc::Status status = co_await Admit(ctx, service::WorkClass::kRead, budget, &ticket);

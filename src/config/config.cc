@@ -264,7 +264,7 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
                  "Slots adapt to the database's service time, up to the *-in-flight settings (on/off)")
       ->envname("ADMISSION_ADAPTIVE");
   app.add_option("--admission-io-backlog", c.admission_io_backlog,
-                 "Calls waiting for the io thread past which reads and holds are turned away at once")
+                 "Calls waiting for the io thread past which reads are turned away at once")
       ->envname("ADMISSION_IO_BACKLOG");
   app.add_option("--admission-queue-ms", admission_queue_ms,
                  "How long a call may wait, from its arrival, before its work starts; past it RESOURCE_EXHAUSTED")

@@ -93,8 +93,8 @@ struct Config {
   int admission_lifecycle_in_flight = 64;
   int admission_queue = 512;
   std::chrono::milliseconds admission_queue_budget{100};
-  int admission_io_backlog = 128;
-  bool admission_adaptive = true;
+  int admission_io_backlog = 4096;
+  bool admission_adaptive = false;
 
   // Clock skew this instance tolerates against the database's clock; a hold
   // is reclaimed only this long after its expiry, and not at all while the

@@ -73,10 +73,21 @@ Admission::~Admission() {
 
 bool Admission::EnterDoor(WorkClass c) {
   const int before = io_backlog_.fetch_add(1, std::memory_order_relaxed);
-  if (!options_.enabled || c == WorkClass::kLifecycle || before < options_.max_io_backlog) return true;
+  if (!options_.enabled || c != WorkClass::kRead) return true;
+  const bool slow = before >= options_.door_min_backlog &&
+                    io_wait_us_.load(std::memory_order_relaxed) > options_.queue_budget.count() * 500;
+  if (!slow && before < options_.max_io_backlog) return true;
   io_backlog_.fetch_sub(1, std::memory_order_relaxed);
   door_shed_[Index(c)].fetch_add(1, std::memory_order_relaxed);
   return false;
+}
+
+void Admission::LeaveDoor(SteadyClock::time_point arrived) {
+  io_backlog_.fetch_sub(1, std::memory_order_relaxed);
+  const int64_t waited =
+      std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - arrived).count();
+  const int64_t before = io_wait_us_.load(std::memory_order_relaxed);
+  io_wait_us_.store(before + (waited - before) / 8, std::memory_order_relaxed);
 }
 
 absl::Status Admission::DoorStatus() const {

@@ -22,10 +22,13 @@
 //
 // The door. Before all that, a call must reach the io thread: gRPC hands it
 // over on its own threads and it waits in the io thread's queue. When the
-// io thread is the bottleneck (CPU), that queue is where time goes, so a
-// read or a hold arriving while `max_io_backlog` calls already wait for the
-// io thread is turned away at once, on gRPC's thread, without costing the
-// io thread anything (EnterDoor). Lifecycle calls always go in.
+// io thread is the bottleneck (CPU), that queue is where time goes. A read
+// arriving while at least `door_min_backlog` calls wait for the io thread and
+// the calls lately started there waited more than half the queue budget for
+// it (or while `max_io_backlog` wait, whatever they cost) is turned away at
+// once, on gRPC's thread, without costing the io thread anything
+// (EnterDoor). Holds and lifecycle calls always go in: a hold may be refused
+// at the edge for almost nothing, and is admitted (or not) there.
 //
 // Adaptive slots. How many calls the database serves best at once depends on
 // the machine, the cluster and the moment, so with `adaptive` each class's
@@ -82,12 +85,13 @@ struct AdmissionOptions {
   std::array<int, kWorkClassCount> max_queue{512, 512, 512};
   // The longest a call may wait, from its arrival, before its work starts.
   std::chrono::milliseconds queue_budget{100};
-  // Calls waiting for the io thread past which reads and holds are turned
-  // away at the door.
-  int max_io_backlog = 128;
+  // The door (reads only): turned away while this many calls wait for the io
+  // thread, or while `door_min_backlog` do and their wait for it is long.
+  int max_io_backlog = 4096;
+  int door_min_backlog = 64;
   // Slots adapt to the service time between 2 and max_in_flight (else
   // max_in_flight always).
-  bool adaptive = true;
+  bool adaptive = false;
   double alpha = 3;
   double beta = 6;
 };
@@ -157,7 +161,9 @@ class Admission {
   // thread. True: the caller REQUIRES LeaveDoor() once the call runs there.
   // False: turned away (counted); answer DoorStatus().
   bool EnterDoor(WorkClass c);
-  void LeaveDoor() { io_backlog_.fetch_sub(1, std::memory_order_relaxed); }
+  // On the io thread, when the call starts there: `arrived` is when gRPC
+  // handed it over.
+  void LeaveDoor(std::chrono::steady_clock::time_point arrived);
   absl::Status DoorStatus() const;
   uint64_t door_shed(WorkClass c) const { return door_shed_[Index(c)].load(std::memory_order_relaxed); }
   int io_backlog() const { return io_backlog_.load(std::memory_order_relaxed); }
@@ -196,6 +202,9 @@ class Admission {
   AdmissionOptions options_;
   std::array<Class, kWorkClassCount> classes_;
   std::atomic<int> io_backlog_{0};
+  // How long calls lately waited for the io thread (exponentially weighted),
+  // microseconds; written on the io thread, read at the door.
+  std::atomic<int64_t> io_wait_us_{0};
   std::array<std::atomic<uint64_t>, kWorkClassCount> door_shed_{};
 };
 

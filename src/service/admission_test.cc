@@ -152,6 +152,31 @@ TEST(AdmissionTest, ClassesHaveTheirOwnSlots) {
   EXPECT_TRUE(confirm.status.ok()) << "a storm of holds must not take a confirm's slot";
 }
 
+TEST(AdmissionTest, TheDoorTurnsAwayReadsOnlyWhileTheIoThreadIsBehind) {
+  asio::io_context io;
+  AdmissionOptions o = Small(8, 10, 100ms);
+  o.max_io_backlog = 100;
+  o.door_min_backlog = 4;
+  Admission admission(io.get_executor(), o);
+  const auto now = SteadyClock::now();
+  // Calls that waited 1 ms for the io thread: reads go in, up to the hard cap.
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(admission.EnterDoor(WorkClass::kRead)) << i;
+  EXPECT_FALSE(admission.EnterDoor(WorkClass::kRead)) << "past max_io_backlog";
+  for (int i = 0; i < 100; ++i) admission.LeaveDoor(now - 1ms);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(admission.EnterDoor(WorkClass::kRead)) << i;
+  // Those 20 waited 200 ms for it (past half the budget): with 4 or more
+  // waiting, reads are turned away; holds and lifecycle calls never.
+  for (int i = 0; i < 20; ++i) admission.LeaveDoor(now - 200ms);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(admission.EnterDoor(WorkClass::kRead)) << i;
+  EXPECT_FALSE(admission.EnterDoor(WorkClass::kRead));
+  EXPECT_TRUE(admission.EnterDoor(WorkClass::kHold));
+  EXPECT_TRUE(admission.EnterDoor(WorkClass::kLifecycle));
+  EXPECT_EQ(admission.door_shed(WorkClass::kRead), 2u);
+  EXPECT_EQ(admission.door_shed(WorkClass::kHold), 0u);
+  EXPECT_EQ(RetryAfterMs(admission.DoorStatus()), 100);
+  EXPECT_EQ(admission.io_backlog(), 6);
+}
+
 TEST(AdmissionTest, DisabledAdmitsEverythingAtOnce) {
   asio::io_context io;
   AdmissionOptions o = Small(1, 0, 1ms);
@@ -230,6 +255,7 @@ void Serve(asio::io_context& io, Admission& admission, int clients, int calls,
 TEST(AdmissionTest, AdaptiveSlotsFollowTheServiceTime) {
   asio::io_context io;
   AdmissionOptions o = Small(32, 1000, 60s);
+  o.adaptive = true;
   Admission admission(io.get_executor(), o);
   EXPECT_EQ(admission.stats(WorkClass::kHold).limit, 8);
   Serve(io, admission, 64, 1500, [](int) { return std::chrono::microseconds(2000); });
