@@ -170,30 +170,45 @@ class Service:
 def run_load(build, service, scenario, requests, workers, json_path, cassandra_pid):
     """Runs inventory-load; scrapes the metrics between set-up and load.
     Returns (before, after, summary json, exit code)."""
-    args = [os.path.join(build, "tools", "load", "inventory-load"),
-            "--target", f"127.0.0.1:{service.grpc_port}", "--scenario", scenario,
-            "--requests", str(requests), "--workers", str(workers), "--pause-ms", "0",
-            "--timeout-ms", "20000", "--json", json_path, "--wait-after-prepare"]
-    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    args = ["--scenario", scenario, "--requests", str(requests), "--workers", str(workers), "--pause-ms", "0",
+            "--timeout-ms", "20000"]
+    cpu = {}
+    before, after, summary, code = drive_load(
+        build, service, args, json_path, on_start=lambda: cpu.setdefault("before", cpu_seconds(cassandra_pid)),
+        on_end=lambda: cpu.setdefault("after", cpu_seconds(cassandra_pid)))
+    before["cassandra_cpu"] = cpu["before"]
+    after["cassandra_cpu"] = cpu["after"]
+    return before, after, summary, code
+
+
+def drive_load(build, service, args, json_path, on_start=None, on_end=None):
+    """Runs inventory-load with `args` against `service`, reading its metrics
+    once the set-up is done (then calling on_start) and after the load (after
+    calling on_end). Returns (before, after, summary json, exit code)."""
+    cmd = [os.path.join(build, "tools", "load", "inventory-load"),
+           "--target", f"127.0.0.1:{service.grpc_port}", "--json", json_path, "--wait-after-prepare"] + args
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, bufsize=1)
     before = None
     for line in proc.stderr:
         sys.stderr.write("  " + line)
         if "prepared" in line and "Enter" in line:
             before = service.metrics()
-            before["cassandra_cpu"] = cpu_seconds(cassandra_pid)
+            if on_start:
+                on_start()
             proc.stdin.write("\n")
             proc.stdin.flush()
             break
     if before is None:
         proc.wait()
-        raise RuntimeError(f"inventory-load {scenario}: set-up failed (exit {proc.returncode})")
+        raise RuntimeError(f"inventory-load {' '.join(args)}: set-up failed (exit {proc.returncode})")
     for line in proc.stderr:
         sys.stderr.write("  " + line)
     table = proc.stdout.read()
     proc.wait()
+    if on_end:
+        on_end()
     after = service.metrics()
-    after["cassandra_cpu"] = cpu_seconds(cassandra_pid)
     sys.stderr.write(table)
     with open(json_path) as f:
         summary = json.load(f)

@@ -25,7 +25,6 @@ Usage: overload.py --cql HOST:PORT --redis HOST:PORT --out DIR
 import argparse
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -69,30 +68,11 @@ class RssSampler:
 
 def load_tool(build, service, args, json_path):
     """Runs inventory-load with `args`; returns (summary, metrics before, metrics after, rss samples)."""
-    cmd = [os.path.join(build, "tools", "load", "inventory-load"),
-           "--target", f"127.0.0.1:{service.grpc_port}", "--json", json_path, "--wait-after-prepare"] + args
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, bufsize=1)
-    before, sampler = None, None
-    for line in proc.stderr:
-        sys.stderr.write("  " + line)
-        if "prepared" in line and "Enter" in line:
-            before = service.metrics()
-            sampler = RssSampler(service.proc.pid)
-            proc.stdin.write("\n")
-            proc.stdin.flush()
-            break
-    if before is None:
-        proc.wait()
-        raise RuntimeError(f"inventory-load {' '.join(args)}: set-up failed (exit {proc.returncode})")
-    for line in proc.stderr:
-        sys.stderr.write("  " + line)
-    proc.stdout.read()
-    proc.wait()
-    samples = sampler.finish()
-    after = service.metrics()
-    with open(json_path) as f:
-        return json.load(f), before, after, samples
+    sampler = []
+    before, after, summary, _ = bench.drive_load(
+        build, service, args, json_path, on_start=lambda: sampler.append(RssSampler(service.proc.pid)),
+        on_end=lambda: sampler[0].finish())
+    return summary, before, after, sampler[0].samples
 
 
 def capacity(build, cql, redis, keyspace, out, requests):
