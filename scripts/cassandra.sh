@@ -177,7 +177,7 @@ start() {
       "-javaagent:$(ls "$CASSANDRA_LIB"/jamm-*.jar | head -1)" \
       "-Dcassandra.config=file://$DIR/conf/cassandra.yaml" \
       "-Dlogback.configurationFile=file://$DIR/conf/logback.xml" \
-      "-Dcassandra.logdir=$DIR/logs" "-Dcassandra.storagedir=$DIR" \
+      "-Dcassandra.logdir=$DIR/logs" "-Dcassandra.storagedir=$DIR" "-XX:HeapDumpPath=$DIR/logs" \
       -Dcassandra-foreground=yes ${extra_opts[@]+"${extra_opts[@]}"} \
       -cp "$cp" org.apache.cassandra.service.CassandraDaemon \
       >"$DIR/logs/stdout.log" 2>&1 </dev/null &
