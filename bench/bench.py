@@ -41,6 +41,7 @@ RUNS = [
     ("seatmap", "on", [], (100_000, 3_000), 256),
     ("seatmap", "off", ["--seatmap-cache=off", "--admission-control=off"], (10_000, 500), 256),
     ("funnel", "on", [], (6_000, 200), 64),
+    ("big-trip", "on", [], (50_000, 2_000), 256),
 ]
 SEATMAP_TTL_MS = 5000
 
@@ -265,6 +266,8 @@ def figures(scenario, mode, summary, before, after, peak_rss, load_exit):
         "seatmap_cache": {
             "hits": hits, "misses": misses,
             "loads": d("inventory_seatmap_cache_loads_total"),
+            "answers_built": d("inventory_seatmap_answers_total", source="built"),
+            "answers_reused": d("inventory_seatmap_answers_total", source="reused"),
             "hit_ratio": hits / (hits + misses) if hits + misses else 0.0,
         },
         "server": {
@@ -375,6 +378,14 @@ def targets(runs, lwt):
     funnel = find(runs, "funnel", "on")
     if funnel:
         out.append(("funnel", "zero errors", f"{funnel['outcomes']['errors']}", funnel["outcomes"]["errors"] == 0))
+    big = find(runs, "big-trip", "on")
+    if big:
+        # Every 100th request is a hold: a change of the trip.
+        c = big["seatmap_cache"]
+        changes = max(1, big["requests"] // 100)
+        built = c["answers_built"] / changes
+        out.append(("big-trip", "≤ 1 serialization of the seat map per change", f"{built:.2f}", built <= 1.0))
+        out.append(("big-trip", "no snapshot load during the load", f"{c['loads']:.0f}", c["loads"] == 0))
     return out
 
 
@@ -413,7 +424,8 @@ def markdown(runs, lwt, goals, command):
             f"serial {db['serial_read']:.0f}, write {db['write']:.0f}); Redis {r['redis_commands']['total']:.0f}; "
             f"refused in process {e['rejected_inflight']:.0f}, by seat map {e['rejected_seatmap']:.0f}, "
             f"by Redis marker {e['rejected_redis_marker']:.0f}; cache hits {c['hits']:.0f}, "
-            f"misses {c['misses']:.0f}, loads {c['loads']:.0f}")
+            f"misses {c['misses']:.0f}, loads {c['loads']:.0f}; seat-map answers built {c['answers_built']:.0f}, "
+            f"reused {c['answers_reused']:.0f}")
         rt = r.get("routing", {})
         if rt:
             lwt_total = rt["lwt_primary"] + rt["lwt_replica"] + rt["lwt_non_replica"]

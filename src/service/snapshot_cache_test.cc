@@ -46,15 +46,23 @@ class SlowStore final : public storage::testing::UnimplementedStore {
     ++loads;
     ++loads_of[trip.trip_id];
     events.push_back("load");
+    // Named first: GCC 12 keeps a temporary of a full expression holding a
+    // co_await on the stack, where it is gone after the resumption.
     const auto delay = delay_of.find(trip.trip_id);
-    asio::steady_timer t(co_await asio::this_coro::executor, delay != delay_of.end() ? delay->second : 20ms);
+    const std::chrono::milliseconds wait = delay != delay_of.end() ? delay->second : 20ms;
+    auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer t(executor, wait);
     co_await t.async_wait(asio::use_awaitable);
     if (fail) co_return absl::UnavailableError("database down");
     if (unknown.count(trip.trip_id) != 0) co_return absl::NotFoundError("trip '" + trip.trip_id + "' not found");
-    auto s = std::make_shared<domain::TripSnapshot>();
-    s->trip.trip_id = trip.trip_id;
     const auto seats = seats_of.find(trip.trip_id);
-    const int n = seats != seats_of.end() ? seats->second : 2;
+    co_return Snapshot(trip.trip_id, seats != seats_of.end() ? seats->second : 2);
+  }
+
+ private:
+  static std::shared_ptr<domain::TripSnapshot> Snapshot(const std::string& trip_id, int n) {
+    auto s = std::make_shared<domain::TripSnapshot>();
+    s->trip.trip_id = trip_id;
     for (int i = 0; i < n; ++i) {
       const std::string id = i < 2 ? std::string(i == 0 ? "1A" : "1B") : "seat-number-" + std::to_string(i);
       s->trip.seats.push_back({id, id, 1 + i / 2, 1 + i % 2, "", "", 0, false, false, false});
@@ -62,7 +70,7 @@ class SlowStore final : public storage::testing::UnimplementedStore {
     s->states.assign(s->trip.seats.size(), std::vector<domain::SegmentState>(2));
     s->IndexSeats();
     s->loaded_at_ms = WallMs();
-    co_return std::shared_ptr<domain::TripSnapshot>(std::move(s));
+    return s;
   }
 };
 

@@ -1,5 +1,6 @@
 #include "scenario.h"
 
+#include "big_trip_scenario.h"
 #include "funnel_scenario.h"
 #include "hot_seat_scenario.h"
 #include "seat_map_scenario.h"
@@ -29,6 +30,12 @@ const std::vector<ScenarioInfo>& Scenarios() {
        "    40-seat trips; no errors, and at least half the flows must complete",
        [](inventory::v1::InventoryService::StubInterface* stub, const ScenarioOptions& options) {
          return std::unique_ptr<Scenario>(std::make_unique<FunnelScenario>(stub, options));
+       }},
+      {BigTripScenario::kName,
+       "a crowd reads the whole seat map of one 2,000-seat, 20-segment trip while every 100th request\n"
+       "    holds one of its seats; every map complete, every hold held",
+       [](inventory::v1::InventoryService::StubInterface* stub, const ScenarioOptions& options) {
+         return std::unique_ptr<Scenario>(std::make_unique<BigTripScenario>(stub, options));
        }},
   };
   return kScenarios;
