@@ -251,17 +251,18 @@ void Serve(asio::io_context& io, Admission& admission, int clients, int calls,
 
 // Adaptive slots grow to the maximum while the service time does not depend
 // on how many are served at once, and come down when it grows with them (a
-// database that queues: 1 ms more for each call beyond the second).
+// database that queues: 2 ms more for each call beyond the first). Service
+// times of milliseconds keep timer jitter small beside them.
 TEST(AdmissionTest, AdaptiveSlotsFollowTheServiceTime) {
   asio::io_context io;
-  AdmissionOptions o = Small(32, 1000, 60s);
+  AdmissionOptions o = Small(16, 1000, 60s);
   o.adaptive = true;
   Admission admission(io.get_executor(), o);
   EXPECT_EQ(admission.stats(WorkClass::kHold).limit, 8);
-  Serve(io, admission, 64, 1500, [](int) { return std::chrono::microseconds(2000); });
-  EXPECT_EQ(admission.stats(WorkClass::kHold).limit, 32) << "the limit did not grow";
-  Serve(io, admission, 64, 3000, [](int running) { return std::chrono::microseconds(1000 * std::max(1, running - 1)); });
-  EXPECT_LE(admission.stats(WorkClass::kHold).limit, 16) << "the limit did not come down";
+  Serve(io, admission, 32, 1200, [](int) { return std::chrono::microseconds(5000); });
+  EXPECT_EQ(admission.stats(WorkClass::kHold).limit, 16) << "the limit did not grow";
+  Serve(io, admission, 32, 1500, [](int running) { return std::chrono::microseconds(2000 * std::max(1, running - 1)); });
+  EXPECT_LE(admission.stats(WorkClass::kHold).limit, 11) << "the limit did not come down";
   EXPECT_GE(admission.stats(WorkClass::kHold).limit, 2);
 }
 
@@ -310,8 +311,9 @@ TEST(AdmissionTest, AStandingQueueLetsItsWaitersWaitOnlyBriefly) {
   const AdmissionClassStats& s = admission.stats(WorkClass::kRead);
   EXPECT_GT(s.shed_queue_time, 100u) << "waiters of a standing queue must not wait the whole budget";
   ASSERT_FALSE(waits.empty());
-  // At most about the 100 ms it takes to call the queue standing, never the 1 s budget.
-  EXPECT_LE(*std::max_element(waits.begin(), waits.end()), 150ms);
+  // About the 100 ms it takes to call the queue standing (more on a busy
+  // machine), never the 1 s budget.
+  EXPECT_LE(*std::max_element(waits.begin(), waits.end()), 400ms);
 }
 
 }  // namespace
