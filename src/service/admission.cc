@@ -14,8 +14,9 @@ namespace inventory::service {
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr int kAdaptiveStart = 8;
-// The queue stands when no call got through it within kShortWait for
-// kStandingAfter; its waiters then wait at most kShortWait.
+// The queue stands when it has had waiters for kStandingAfter and none got
+// through it within kShortWait in that time; its waiters then wait at most
+// kShortWait.
 constexpr std::chrono::milliseconds kShortWait{5};
 constexpr std::chrono::milliseconds kStandingAfter{100};
 
@@ -98,6 +99,10 @@ absl::Status Admission::DoorStatus() const {
   return status;
 }
 
+bool Admission::Standing(const Class& k, SteadyClock::time_point now) {
+  return !k.queue.empty() && now - std::max(k.nonempty_since, k.last_short_wait) > kStandingAfter;
+}
+
 Admission::Ticket Admission::Grant(WorkClass c) {
   Class& k = classes_[Index(c)];
   ++k.stats.admitted;
@@ -146,7 +151,8 @@ asio::awaitable<absl::StatusOr<Admission::Ticket>> Admission::Admit(WorkClass c,
   // A standing queue (no call got through it quickly for a while) is
   // overload, not a burst: its waiters wait only briefly, so the calls
   // that run are not the ones that waited longest (CoDel's idea).
-  const bool standing = now - k.last_short_wait > kStandingAfter;
+  if (k.queue.empty()) k.nonempty_since = now;
+  const bool standing = Standing(k, now);
   if (standing && !k.standing) {
     // It has just become a standing queue: those waiting in it have waited
     // too long already and are turned away now.
@@ -186,7 +192,7 @@ void Admission::Done(WorkClass c, SteadyClock::time_point started) {
   --k.stats.in_flight;
   // Free slots (this one, and more if the limit grew) go to the oldest waiters.
   const SteadyClock::time_point now = SteadyClock::now();
-  const bool standing = now - k.last_short_wait > kStandingAfter;
+  const bool standing = Standing(k, now);
   while (!k.queue.empty() && k.stats.in_flight < k.stats.limit) {
     std::shared_ptr<Waiter> next = std::move(k.queue.front());
     k.queue.pop_front();

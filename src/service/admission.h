@@ -41,12 +41,13 @@
 // time is re-learned slowly (it may rise by 0.2 % a window), so a database
 // that became slower for good is followed.
 //
-// A standing queue. A queue that lets no call through within 5 ms for
-// 100 ms is overload rather than a burst: when it starts standing, those
-// waiting in it are turned away, and while it stands a call waits in it at
-// most 5 ms (then RESOURCE_EXHAUSTED), so the calls that run are not those
-// that waited longest, and the answered calls' latency stays close to the
-// database's own.
+// A standing queue. A queue that has had waiters for 100 ms and let none
+// through within 5 ms in that time is overload rather than a burst: when it
+// starts standing, those waiting in it are turned away, and while it stands
+// a call waits in it at most 5 ms (then RESOURCE_EXHAUSTED), so the calls
+// that run are not those that waited longest, and the answered calls'
+// latency stays close to the database's own. A slot busy for long with
+// nobody waiting is not a standing queue.
 //
 // Disabled, every call is admitted at once (still counted), to measure what
 // the mechanism saves.
@@ -188,13 +189,16 @@ class Admission {
     int window_count = 0;
     bool window_saturated = false;
     double shortest_ms = 0;  // 0: not measured yet
-    // When a call last got through the queue within a short wait.
+    // When a call last got through the queue within a short wait, and when
+    // the queue last went from empty to waited in.
     std::chrono::steady_clock::time_point last_short_wait = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point nonempty_since = std::chrono::steady_clock::now();
     bool standing = false;
   };
   static size_t Index(WorkClass c) { return static_cast<size_t>(c); }
   void Done(WorkClass c, std::chrono::steady_clock::time_point started);
   void Adapt(Class& k, double took_ms, int max);
+  static bool Standing(const Class& k, std::chrono::steady_clock::time_point now);
   absl::Status Shed(WorkClass c, const char* why);
   Ticket Grant(WorkClass c);
 

@@ -316,5 +316,22 @@ TEST(AdmissionTest, AStandingQueueLetsItsWaitersWaitOnlyBriefly) {
   EXPECT_LE(*std::max_element(waits.begin(), waits.end()), 400ms);
 }
 
+// A slot busy for 300 ms with nobody waiting is not a standing queue: the
+// first call to wait then may wait its budget (here the 50 ms until the slot
+// frees), not only 5 ms.
+TEST(AdmissionTest, ALongBusySlotWithNobodyWaitingIsNotAStandingQueue) {
+  asio::io_context io;
+  AdmissionOptions o = Small(1, 10, 1000ms);
+  Admission admission(io.get_executor(), o);
+  Call busy, later;
+  Spawn(io, admission, WorkClass::kHold, CallBudget{}, 350ms, &busy);
+  asio::steady_timer pause(io, 300ms);
+  pause.async_wait([&](std::error_code) { Spawn(io, admission, WorkClass::kHold, CallBudget{}, 1ms, &later); });
+  io.run();
+  EXPECT_TRUE(busy.status.ok());
+  EXPECT_TRUE(later.status.ok()) << later.status;
+  EXPECT_EQ(admission.stats(WorkClass::kHold).shed_queue_time, 0u);
+}
+
 }  // namespace
 }  // namespace inventory::service
