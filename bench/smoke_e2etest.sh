@@ -22,7 +22,7 @@ out = sys.argv[1]
 r = json.load(open(os.path.join(out, "results.json")))
 runs = {(x["scenario"], x["mode"]) for x in r["runs"]}
 want = {("hot-seat", "on"), ("hot-seat", "off"), ("spread", "on"), ("seatmap", "on"), ("seatmap", "off"),
-        ("funnel", "on")}
+        ("funnel", "on"), ("big-trip", "on")}
 assert runs == want, f"runs {sorted(runs)}"
 for x in r["runs"]:
     assert x["outcomes"]["errors"] == 0, x
