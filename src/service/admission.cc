@@ -13,12 +13,25 @@ namespace inventory::service {
 
 using SteadyClock = std::chrono::steady_clock;
 
+namespace {
+
 constexpr int kAdaptiveStart = 8;
+
+// RESOURCE_EXHAUSTED saying `what`, with the hint as its payload.
+absl::Status Overloaded(absl::string_view what, int64_t hint_ms) {
+  absl::Status status =
+      absl::ResourceExhaustedError(absl::StrCat("overloaded: ", what, "; retry after ", hint_ms, " ms"));
+  status.SetPayload(kRetryAfterPayload, absl::Cord(absl::StrCat(hint_ms)));
+  return status;
+}
+
 // The queue stands when it has had waiters for kStandingAfter and none got
 // through it within kShortWait in that time; its waiters then wait at most
 // kShortWait.
 constexpr std::chrono::milliseconds kShortWait{5};
 constexpr std::chrono::milliseconds kStandingAfter{100};
+
+}  // namespace
 
 const char* WorkClassName(WorkClass c) {
   switch (c) {
@@ -93,10 +106,7 @@ void Admission::LeaveDoor(SteadyClock::time_point arrived) {
 
 absl::Status Admission::DoorStatus() const {
   const int64_t hint = options_.queue_budget.count();
-  absl::Status status = absl::ResourceExhaustedError(
-      absl::StrCat("overloaded: too many calls waiting to run; retry after ", hint, " ms"));
-  status.SetPayload(kRetryAfterPayload, absl::Cord(absl::StrCat(hint)));
-  return status;
+  return Overloaded("too many calls waiting to run", hint);
 }
 
 bool Admission::Standing(const Class& k, SteadyClock::time_point now) {
@@ -118,10 +128,7 @@ absl::Status Admission::Shed(WorkClass c, const char* why) {
                        static_cast<double>(std::max<int64_t>(1, k.stats.limit));
   const auto hint = static_cast<int64_t>(std::clamp(ahead * k.mean_service_ms,
                                                     static_cast<double>(options_.queue_budget.count()), 5000.0));
-  absl::Status status = absl::ResourceExhaustedError(
-      absl::StrCat("overloaded: too many ", WorkClassName(c), " calls (", why, "); retry after ", hint, " ms"));
-  status.SetPayload(kRetryAfterPayload, absl::Cord(absl::StrCat(hint)));
-  return status;
+  return Overloaded(absl::StrCat("too many ", WorkClassName(c), " calls (", why, ")"), hint);
 }
 
 asio::awaitable<absl::StatusOr<Admission::Ticket>> Admission::Admit(WorkClass c, const CallBudget& budget) {
@@ -185,13 +192,13 @@ asio::awaitable<absl::StatusOr<Admission::Ticket>> Admission::Admit(WorkClass c,
 
 void Admission::Done(WorkClass c, SteadyClock::time_point started) {
   Class& k = classes_[Index(c)];
-  const double took_ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
+  const SteadyClock::time_point now = SteadyClock::now();
+  const double took_ms = std::chrono::duration<double, std::milli>(now - started).count();
   k.mean_service_ms = 0.9 * k.mean_service_ms + 0.1 * took_ms;
   if (k.stats.in_flight >= k.stats.limit) k.window_saturated = true;
   if (options_.enabled && options_.adaptive) Adapt(k, took_ms, options_.max_in_flight[Index(c)]);
   --k.stats.in_flight;
   // Free slots (this one, and more if the limit grew) go to the oldest waiters.
-  const SteadyClock::time_point now = SteadyClock::now();
   const bool standing = Standing(k, now);
   while (!k.queue.empty() && k.stats.in_flight < k.stats.limit) {
     std::shared_ptr<Waiter> next = std::move(k.queue.front());
