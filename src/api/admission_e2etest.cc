@@ -228,5 +228,44 @@ TEST(AdmissionE2eTest, AHoldWhoseDeadlinePassesWhileWaitingNeverReachesTheDataba
   }
 }
 
+// A hold whose caller cancels it while it waits for its turn stops there:
+// the slot it is then given goes unused and its seat stays free.
+TEST(AdmissionE2eTest, AHoldCancelledWhileWaitingNeverReachesTheDatabase) {
+  Server server({"--admission-holds-in-flight", "1", "--admission-queue-ms", "60000"}, "admission-cancel");
+  const std::string trip = Server::UniqueTrip("cancel");
+  ASSERT_TRUE(server.LoadTrip(trip, 2));
+
+  server.proxy().Stall();  // the database stops answering: the first hold keeps its slot
+  auto first = std::async(std::launch::async, [&] { return server.Hold(trip, "first", Server::Seat(1)); });
+  std::this_thread::sleep_for(300ms);
+  v1::HoldSeatsRequest req;
+  req.set_trip_id(trip);
+  req.set_organization_id(kOrg);
+  req.set_user_id("cancelling");
+  req.add_seat_ids(Server::Seat(2));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 30s);
+  auto cancelled = std::async(std::launch::async, [&] {
+    v1::HoldSeatsResponse resp;
+    return server.stub().HoldSeats(&ctx, req, &resp);
+  });
+  // It waits in the hold queue now; the first hold's slot frees well
+  // within 100 ms, before the queue would count as standing (and turn
+  // its waiters away by itself).
+  std::this_thread::sleep_for(20ms);
+  ctx.TryCancel();
+  EXPECT_EQ(cancelled.get().error_code(), grpc::StatusCode::CANCELLED);
+  std::this_thread::sleep_for(20ms);  // the server has seen the cancellation
+  server.proxy().Resume();
+  Server::Answer a = first.get();
+  ASSERT_TRUE(a.status.ok()) << a.status.error_message() << server.Log();
+  EXPECT_TRUE(a.response.success());
+
+  Server::Answer next = server.Hold(trip, "next", Server::Seat(2));
+  ASSERT_TRUE(next.status.ok()) << next.status.error_message();
+  EXPECT_TRUE(next.response.success()) << "the cancelled hold was worked once its turn came: "
+                                       << next.response.failure_reason();
+}
+
 }  // namespace
 }  // namespace inventory

@@ -104,6 +104,8 @@ asio::awaitable<grpc::Status> InventoryService::Admit(Ctx* ctx, std::optional<se
   if (!work.has_value() || admission_ == nullptr) co_return grpc::Status::OK;
   absl::StatusOr<service::Admission::Ticket> admitted = co_await admission_->Admit(*work, budget);
   if (!admitted.ok()) co_return StatusOfCall(ctx, admitted.status());
+  // The caller may have gone while it waited: its turn goes unused.
+  if (budget.Cancelled()) co_return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while waiting for its turn");
   ticket->emplace(std::move(*admitted));
   co_return grpc::Status::OK;
 }

@@ -447,6 +447,11 @@ asio::awaitable<absl::StatusOr<v1::HoldSeatsResponse>> Inventory::HoldSeats(cons
     absl::StatusOr<Admission::Ticket> t = co_await admission_->Admit(WorkClass::kHold, budget);
     if (t.ok()) ticket.emplace(std::move(*t));
     admitted = t.status();
+    // The caller may have gone while it waited: its turn goes unused.
+    if (admitted.ok() && budget.Cancelled()) {
+      ticket.reset();
+      admitted = absl::CancelledError("cancelled while waiting for the hold's turn");
+    }
   }
   if (!admitted.ok()) {
     // Nothing was written: the pre-locks go, and requests waiting on this
