@@ -264,9 +264,16 @@ asio::awaitable<absl::StatusOr<std::shared_ptr<const std::string>>> Inventory::G
     }
   }
   int64_t valid_until = 0;
-  auto bytes = std::make_shared<const std::string>(BuildSeatMap(*t, *range, now, &valid_until).SerializeAsString());
   ++stats_.seatmap_answers_built;
-  if (options_.seatmap_cache) answers_.Put(key, t, valid_until, bytes);
+  if (!options_.seatmap_cache) {
+    co_return std::make_shared<const std::string>(BuildSeatMap(*t, *range, now, &valid_until).SerializeAsString());
+  }
+  // Assembled from the rows of the last answer, only the rows that show
+  // differently encoded again.
+  std::shared_ptr<SeatMapRows> rows = answers_.Rows(key);
+  if (rows == nullptr) rows = std::make_shared<SeatMapRows>();
+  std::shared_ptr<const std::string> bytes = rows->Serialize(t, *range, now, &valid_until);
+  answers_.Put(key, t, valid_until, bytes, std::move(rows));
   co_return bytes;
 }
 

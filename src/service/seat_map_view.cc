@@ -33,12 +33,7 @@ int64_t NextExpiry(std::span<const domain::SegmentState> segments, domain::Segme
   return next;
 }
 
-v1::GetSeatMapResponse BuildSeatMap(const domain::TripSnapshot& t, domain::SegmentRange range, int64_t now,
-                                    int64_t* valid_until_ms) {
-  *valid_until_ms = std::numeric_limits<int64_t>::max();
-  v1::GetSeatMapResponse out;
-  out.set_vehicle_id(t.trip.vehicle_id);
-  out.set_vehicle_type(t.trip.vehicle_type);
+std::vector<size_t> SeatOrder(const domain::TripSnapshot& t) {
   std::vector<size_t> order(t.trip.seats.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&t](size_t a, size_t b) {
@@ -46,34 +41,25 @@ v1::GetSeatMapResponse BuildSeatMap(const domain::TripSnapshot& t, domain::Segme
     const domain::SeatDefinition& y = t.trip.seats[b];
     return x.row != y.row ? x.row < y.row : x.column < y.column;
   });
-  int32_t max_row = 0, max_col = 0;
-  v1::SeatRow* row = nullptr;
-  for (size_t i : order) {
-    const domain::SeatDefinition& s = t.trip.seats[i];
-    max_row = std::max(max_row, s.row);
-    max_col = std::max(max_col, s.column);
-    if (row == nullptr || row->row_number() != s.row) {
-      row = out.add_rows();
-      row->set_row_number(s.row);
-    }
-    domain::JourneyStatus js = domain::StatusOver(t.states[i], range, now);
-    v1::SeatCell* cell = row->add_seats();
-    cell->set_seat_id(s.seat_id);
-    cell->set_seat_number(s.seat_number);
-    cell->set_column(s.column);
-    cell->set_seat_type(s.seat_type);
-    cell->set_seat_class(s.seat_class);
-    cell->set_status(SeatStatusToProto(js.status));
-    cell->set_price_paisa(s.price_paisa);
-    cell->set_is_accessible(s.is_accessible);
-    cell->set_has_power(s.has_power);
-    cell->set_is_exit_row(s.is_exit_row);
-    if (js.status == SeatStatus::kHeld) cell->set_hold_expires_at(js.hold_expires_at_ms / 1000);
-    *valid_until_ms = std::min(*valid_until_ms, NextExpiry(t.states[i], range, now));
-  }
-  out.set_total_rows(max_row);
-  out.set_total_columns(max_col);
-  auto* colors = out.mutable_legend()->mutable_status_colors();
+  return order;
+}
+
+void FillSeatCell(const domain::SeatDefinition& s, const domain::JourneyStatus& js, v1::SeatCell* cell) {
+  cell->set_seat_id(s.seat_id);
+  cell->set_seat_number(s.seat_number);
+  cell->set_column(s.column);
+  cell->set_seat_type(s.seat_type);
+  cell->set_seat_class(s.seat_class);
+  cell->set_status(SeatStatusToProto(js.status));
+  cell->set_price_paisa(s.price_paisa);
+  cell->set_is_accessible(s.is_accessible);
+  cell->set_has_power(s.has_power);
+  cell->set_is_exit_row(s.is_exit_row);
+  if (js.status == SeatStatus::kHeld) cell->set_hold_expires_at(js.hold_expires_at_ms / 1000);
+}
+
+void FillLegend(const domain::TripSnapshot& t, v1::SeatMapLegend* legend) {
+  auto* colors = legend->mutable_status_colors();
   (*colors)["available"] = "#2E7D32";
   (*colors)["held"] = "#F9A825";
   (*colors)["booked"] = "#C62828";
@@ -82,9 +68,31 @@ v1::GetSeatMapResponse BuildSeatMap(const domain::TripSnapshot& t, domain::Segme
   for (const domain::SeatDefinition& s : t.trip.seats) classes.emplace(s.seat_class, 0);
   static const char* const kPalette[] = {"#1565C0", "#6A1B9A", "#00838F", "#EF6C00", "#AD1457", "#4E342E"};
   size_t n = 0;
-  for (const auto& [name, unused] : classes) {
-    (*out.mutable_legend()->mutable_class_colors())[name] = kPalette[n++ % 6];
+  for (const auto& [name, unused] : classes) (*legend->mutable_class_colors())[name] = kPalette[n++ % 6];
+}
+
+v1::GetSeatMapResponse BuildSeatMap(const domain::TripSnapshot& t, domain::SegmentRange range, int64_t now,
+                                    int64_t* valid_until_ms) {
+  *valid_until_ms = std::numeric_limits<int64_t>::max();
+  v1::GetSeatMapResponse out;
+  out.set_vehicle_id(t.trip.vehicle_id);
+  out.set_vehicle_type(t.trip.vehicle_type);
+  int32_t max_row = 0, max_col = 0;
+  v1::SeatRow* row = nullptr;
+  for (size_t i : SeatOrder(t)) {
+    const domain::SeatDefinition& s = t.trip.seats[i];
+    max_row = std::max(max_row, s.row);
+    max_col = std::max(max_col, s.column);
+    if (row == nullptr || row->row_number() != s.row) {
+      row = out.add_rows();
+      row->set_row_number(s.row);
+    }
+    FillSeatCell(s, domain::StatusOver(t.states[i], range, now), row->add_seats());
+    *valid_until_ms = std::min(*valid_until_ms, NextExpiry(t.states[i], range, now));
   }
+  out.set_total_rows(max_row);
+  out.set_total_columns(max_col);
+  FillLegend(t, out.mutable_legend());
   return out;
 }
 

@@ -16,14 +16,19 @@ std::shared_ptr<const std::string> SeatMapAnswers::Find(const std::string& key, 
   return answer.bytes;
 }
 
+std::shared_ptr<SeatMapRows> SeatMapAnswers::Rows(const std::string& key) const {
+  auto it = answers_.find(key);
+  return it == answers_.end() ? nullptr : it->second.rows;
+}
+
 void SeatMapAnswers::Put(const std::string& key, const SnapshotPtr& snapshot, int64_t valid_until_ms,
-                         std::shared_ptr<const std::string> bytes) {
+                         std::shared_ptr<const std::string> bytes, std::shared_ptr<SeatMapRows> rows) {
   if (auto old = answers_.find(key); old != answers_.end()) Drop(old);
   // The text (one allocation with its control block, see make_shared), the
   // map node, the key in it and again in the recency list.
   const uint64_t size = bytes->capacity() + 1 + sizeof(std::string) + 16 + domain::kAllocationOverhead +
                         domain::NodeBytes(sizeof(Answers::value_type)) + domain::NodeBytes(sizeof(std::string)) +
-                        2 * domain::StringHeapBytes(key);
+                        2 * domain::StringHeapBytes(key) + (rows != nullptr ? rows->EstimatedBytes() : 0);
   if (size > max_bytes_) return;
   recency_.push_front(key);
   Answer& answer = answers_[key];
@@ -31,6 +36,7 @@ void SeatMapAnswers::Put(const std::string& key, const SnapshotPtr& snapshot, in
   answer.version = snapshot->version;
   answer.valid_until_ms = valid_until_ms;
   answer.bytes = std::move(bytes);
+  answer.rows = std::move(rows);
   answer.counted_bytes = size;
   answer.recency = recency_.begin();
   stats_.bytes += size;

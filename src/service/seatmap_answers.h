@@ -7,7 +7,8 @@
 // lets the snapshot go, the answer is stale and waits to be replaced or
 // evicted.
 //
-// Memory. Each answer counts its bytes, its key twice and its bookkeeping
+// Memory. Each answer counts its bytes, its row encodings, its key twice and
+// its bookkeeping
 // (an estimate, see domain/memory_estimate.h). Past `max_bytes` (> 0) the
 // least recently used answers go (a Find that reuses an answer, or a Put,
 // makes it the most recent). An answer larger than the whole budget is not
@@ -24,6 +25,7 @@
 #include <string>
 
 #include "domain/trip_snapshot.h"
+#include "service/seat_map_rows.h"
 
 namespace inventory::service {
 
@@ -46,9 +48,13 @@ class SeatMapAnswers {
   // version and is still valid at `now_ms`; null otherwise.
   std::shared_ptr<const std::string> Find(const std::string& key, const SnapshotPtr& snapshot, int64_t now_ms);
   // Keeps `bytes` under `key` (replacing what was there) as built from
-  // `snapshot` at its current version, valid until `valid_until_ms`.
+  // `snapshot` at its current version, valid until `valid_until_ms`, with
+  // the row encodings it was assembled from (may be null; counted too).
   void Put(const std::string& key, const SnapshotPtr& snapshot, int64_t valid_until_ms,
-           std::shared_ptr<const std::string> bytes);
+           std::shared_ptr<const std::string> bytes, std::shared_ptr<SeatMapRows> rows = nullptr);
+  // The row encodings kept under `key`, to build its next answer from
+  // (null: none).
+  std::shared_ptr<SeatMapRows> Rows(const std::string& key) const;
 
   const SeatMapAnswersStats& stats() const { return stats_; }
   uint64_t max_bytes() const { return max_bytes_; }
@@ -59,6 +65,7 @@ class SeatMapAnswers {
     uint64_t version = 0;
     int64_t valid_until_ms = 0;
     std::shared_ptr<const std::string> bytes;
+    std::shared_ptr<SeatMapRows> rows;
     uint64_t counted_bytes = 0;
     std::list<std::string>::iterator recency;  // its key in recency_
   };
