@@ -1,0 +1,98 @@
+#include "delivery_tracker.h"
+
+namespace inventory::load {
+
+DeliveryTracker::DeliveryTracker(int seats, int watchers) : watchers_(watchers) {
+  for (int i = 0; i < seats; ++i) {
+    auto seat = std::make_unique<Seat>();
+    seat->passed.assign(static_cast<size_t>(watchers), 0);
+    seats_.push_back(std::move(seat));
+  }
+  for (int i = 0; i < kStripes; ++i) stripes_.push_back(std::make_unique<Stripe>());
+}
+
+int32_t DeliveryTracker::Begin(int seat, inventory::v1::SeatStatus status) {
+  Seat& s = *seats_[static_cast<size_t>(seat)];
+  std::lock_guard lock(s.mu);
+  Change change;
+  change.target = status;
+  s.changes.push_back(std::move(change));
+  return static_cast<int32_t>(s.changes.size() - 1);
+}
+
+void DeliveryTracker::Answered(int seat, int32_t change, Clock::time_point at) {
+  std::vector<std::pair<int, Clock::time_point>> early;
+  {
+    Seat& s = *seats_[static_cast<size_t>(seat)];
+    std::lock_guard lock(s.mu);
+    Change& c = s.changes[static_cast<size_t>(change)];
+    c.answered = true;
+    c.answered_at = at;
+    early.swap(c.early);
+  }
+  for (const auto& [watcher, seen_at] : early) Record(watcher, seen_at - at, true);
+}
+
+void DeliveryTracker::Abandon(int seat, int32_t change) {
+  Seat& s = *seats_[static_cast<size_t>(seat)];
+  std::lock_guard lock(s.mu);
+  Change& c = s.changes[static_cast<size_t>(change)];
+  c.abandoned = true;
+  c.early.clear();
+}
+
+void DeliveryTracker::Observe(int watcher, int seat, inventory::v1::SeatStatus status, Clock::time_point at,
+                              Match match) {
+  if (seat < 0 || static_cast<size_t>(seat) >= seats_.size() || watcher < 0 || watcher >= watchers_) return;
+  Seat& s = *seats_[static_cast<size_t>(seat)];
+  std::chrono::nanoseconds latency{0};
+  {
+    std::lock_guard lock(s.mu);
+    int32_t& passed = s.passed[static_cast<size_t>(watcher)];
+    const auto count = static_cast<int32_t>(s.changes.size());
+    int32_t i = count;
+    for (int32_t j = passed; j < count; ++j) {
+      if (s.changes[static_cast<size_t>(j)].target != status) continue;
+      i = j;
+      if (match == Match::kOldest) break;
+    }
+    if (i == count) return;  // not a change this watcher is waiting for (e.g. the state it already shows)
+    passed = i + 1;
+    Change& c = s.changes[static_cast<size_t>(i)];
+    if (c.abandoned) return;
+    if (!c.answered) {
+      c.early.emplace_back(watcher, at);
+      return;
+    }
+    latency = at - c.answered_at;
+  }
+  Record(watcher, latency, false);
+}
+
+void DeliveryTracker::Record(int watcher, std::chrono::nanoseconds latency, bool early) {
+  Stripe& stripe = *stripes_[static_cast<size_t>(watcher % kStripes)];
+  std::lock_guard lock(stripe.mu);
+  stripe.latency.Record(latency.count() < 0 ? std::chrono::nanoseconds{0} : latency);
+  if (early) ++stripe.early;
+}
+
+DeliveryTracker::Totals DeliveryTracker::Take() const {
+  Totals totals;
+  for (const auto& seat : seats_) {
+    std::lock_guard lock(seat->mu);
+    for (const Change& c : seat->changes) {
+      if (c.answered) ++totals.answered;
+      if (c.abandoned) ++totals.abandoned;
+    }
+  }
+  totals.expected = totals.answered * watchers_;
+  for (const auto& stripe : stripes_) {
+    std::lock_guard lock(stripe->mu);
+    totals.latency.Merge(stripe->latency);
+    totals.early += stripe->early;
+  }
+  totals.delivered = static_cast<int64_t>(totals.latency.count());
+  return totals;
+}
+
+}  // namespace inventory::load
