@@ -70,6 +70,9 @@ int Run(int argc, char** argv) {
   scenario_options.timeout = std::chrono::milliseconds(opts.timeout_ms);
   const int64_t total_requests = opts.requests + opts.tail_requests;
   scenario_options.requests = total_requests;
+  scenario_options.seats = opts.seats;
+  scenario_options.watchers = opts.watchers;
+  scenario_options.watch_targets = WatchTargets(opts);
   std::unique_ptr<Scenario> scenario = FindScenario(opts.scenario)->make(stub.get(), scenario_options);
 
   if (grpc::Status status = scenario->Prepare(); !status.ok()) {

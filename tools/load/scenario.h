@@ -38,6 +38,11 @@ struct ScenarioOptions {
   std::chrono::milliseconds timeout{5000};
   // Requests the run will send (spread and funnel size their trips by it).
   int64_t requests = 1000;
+  // watch: seats of its trip, streams to open, and the addresses they go to
+  // (round robin; the changes go to the runner's stub).
+  int seats = 200;
+  int watchers = 100;
+  std::vector<std::string> watch_targets;
 };
 
 class Scenario {
