@@ -4,6 +4,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/post.hpp>
 
 #include <chrono>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "api/seat_map_stream.h"
 
 namespace inventory::api {
 
@@ -209,6 +211,52 @@ grpc::ServerUnaryReactor* InventoryService::GetSeatMap(Ctx* ctx, const grpc::Byt
       },
       asio::detached);
   return reactor;
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* InventoryService::WatchSeatMap(Ctx* ctx, const grpc::ByteBuffer* request) {
+  const auto arrived = std::chrono::steady_clock::now();
+  auto* stream = new SeatMapStream([this](std::shared_ptr<SeatMapStream::Outbox> outbox) {
+    asio::post(executor_, [this, outbox] { inventory_.StopWatching(outbox.get()); });
+  });
+  std::shared_ptr<SeatMapStream::Outbox> outbox = stream->outbox();
+  auto refuse = [this, arrived](SeatMapStream::Outbox& box, const grpc::Status& status) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - arrived;
+    metrics_.Record(Method::kWatchSeatMap, status.error_code(), {CallOutcome::Kind::kError, 0}, took.count());
+    box.EndWith(status);
+    box.StartDone();
+  };
+  auto parsed = std::make_shared<v1::WatchSeatMapRequest>();
+  grpc::ByteBuffer copy(*request);
+  if (!grpc::SerializationTraits<v1::WatchSeatMapRequest>::Deserialize(&copy, parsed.get()).ok()) {
+    refuse(*outbox, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "request: not a WatchSeatMapRequest"));
+    return stream;
+  }
+  if (admission_ != nullptr && !admission_->EnterDoor(service::WorkClass::kRead)) {
+    refuse(*outbox, StatusOfCall(ctx, admission_->DoorStatus()));
+    return stream;
+  }
+  asio::co_spawn(
+      executor_,
+      [this, ctx, arrived, parsed, outbox, refuse]() -> asio::awaitable<void> {
+        if (admission_ != nullptr) admission_->LeaveDoor(arrived);
+        const service::CallBudget budget = BudgetOf(ctx, arrived);
+        std::optional<service::Admission::Ticket> ticket;
+        grpc::Status status = co_await Admit(ctx, service::WorkClass::kRead, budget, &ticket);
+        if (status.ok()) {
+          absl::Status started = co_await inventory_.WatchSeatMap(*parsed, outbox);
+          if (!started.ok()) status = StatusOfCall(ctx, started);
+        }
+        ticket.reset();
+        if (!status.ok()) {
+          refuse(*outbox, status);
+          co_return;
+        }
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - arrived;
+        metrics_.Record(Method::kWatchSeatMap, grpc::StatusCode::OK, {CallOutcome::Kind::kOk, 0}, took.count());
+        outbox->StartDone();
+      },
+      asio::detached);
+  return stream;
 }
 
 grpc::ServerUnaryReactor* InventoryService::InitializeTripInventory(Ctx* ctx,

@@ -34,8 +34,12 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // GetSeatMap is a raw method: its answer is sent as the bytes the service
 // layer keeps serialized (see service::Inventory::GetSeatMapBytes), not
 // re-serialized per call.
-class InventoryService final : public inventory::v1::InventoryService::WithRawCallbackMethod_GetSeatMap<
-                                   inventory::v1::InventoryService::CallbackService> {
+// WatchSeatMap is raw too: each event is serialized once for all its
+// watchers (see api/seat_map_stream.h).
+class InventoryService final
+    : public inventory::v1::InventoryService::WithRawCallbackMethod_WatchSeatMap<
+          inventory::v1::InventoryService::WithRawCallbackMethod_GetSeatMap<
+              inventory::v1::InventoryService::CallbackService>> {
  public:
   // `inventory` and `metrics` must outlive the service; `executor` is the
   // one it runs on (metrics are recorded there too).
@@ -64,6 +68,9 @@ class InventoryService final : public inventory::v1::InventoryService::WithRawCa
   grpc::ServerUnaryReactor* GetUserWaitlist(Ctx*, const v1::GetUserWaitlistRequest*,
                                             v1::GetUserWaitlistResponse*) override;
   grpc::ServerUnaryReactor* CancelBooking(Ctx*, const v1::CancelBookingRequest*, v1::CancelBookingResponse*) override;
+  // Admitted as a read until its first full map is queued; then it costs
+  // no slot (the watchers' own limit bounds it).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchSeatMap(Ctx*, const grpc::ByteBuffer* request) override;
 
  private:
   // Records the call's metrics (latency from `arrived`) and answers it.

@@ -47,6 +47,8 @@ std::string_view MethodName(Method method) {
       return "GetUserWaitlist";
     case Method::kCancelBooking:
       return "CancelBooking";
+    case Method::kWatchSeatMap:
+      return "WatchSeatMap";
   }
   return "unknown";
 }

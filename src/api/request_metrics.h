@@ -38,8 +38,9 @@ enum class Method : uint8_t {
   kJoinWaitlist,
   kGetUserWaitlist,
   kCancelBooking,
+  kWatchSeatMap,  // recorded when the stream starts (its full map queued) or is refused
 };
-inline constexpr int kMethodCount = 11;
+inline constexpr int kMethodCount = 12;
 
 // The method's name in the service definition, e.g. "HoldSeats".
 std::string_view MethodName(Method method);

@@ -229,6 +229,10 @@ absl::Status InventoryServer::StartService() {
   options.seatmap_cache = config_.seatmap_cache;
   options.seatmap_cache_bytes = static_cast<uint64_t>(config_.seatmap_cache_bytes);
   options.seatmap_not_found_ttl = config_.seatmap_not_found_ttl;
+  options.watch.heartbeat = config_.watch_heartbeat;
+  options.watch.refresh = config_.watch_refresh;
+  options.watch.max_behind = static_cast<size_t>(config_.watch_max_behind);
+  options.watch.max_watchers = static_cast<size_t>(config_.watch_max_watchers);
   options.clock_check_interval = std::chrono::milliseconds(kClockCheckMs);
   options.repair.min_age = config_.repair_min_age;
   options.repair.interval = config_.repair_interval;
@@ -311,6 +315,9 @@ void InventoryServer::Shutdown() {
   if (health_ != nullptr && io_thread_.joinable()) RunSync(io_, [this] { health_->Stop(); });
   if (grpc_ != nullptr) {
     grpc_->GetHealthCheckService()->SetServingStatus(false);
+    // Streams last until ended: WatchSeatMap's are ended now (UNAVAILABLE,
+    // watch again elsewhere) rather than held open through the grace.
+    if (inventory_ != nullptr && io_thread_.joinable()) RunSync(io_, [this] { inventory_->EndWatches(); });
     spdlog::info("shutdown=begin grace_seconds={}", config_.shutdown_grace.count());
     // Stops accepting; in-flight calls get until the deadline, then are cancelled.
     grpc_->Shutdown(std::chrono::system_clock::now() + config_.shutdown_grace);

@@ -236,6 +236,34 @@ std::string RenderMetrics(const MetricsSources& sources) {
   page.Counter(kAnswers, kAnswersHelp, {{"source", "built"}}, static_cast<double>(s.seatmap_answers_built));
   page.Counter(kAnswers, kAnswersHelp, {{"source", "reused"}}, static_cast<double>(s.seatmap_answers_reused));
 
+  // WatchSeatMap.
+  const service::SeatMapWatchStats& w = sources.inventory->watch().stats();
+  page.Gauge("inventory_watch_streams", "WatchSeatMap streams open on this instance.", {},
+             static_cast<double>(w.watchers));
+  page.Gauge("inventory_watch_topics", "Journeys watched (streams of one journey share its events).", {},
+             static_cast<double>(w.topics));
+  page.Counter("inventory_watch_refused_total", "WatchSeatMap calls refused at the streams' limit.", {},
+               static_cast<double>(w.refused));
+  page.Counter("inventory_watch_change_events_total",
+               "Change events published (each serialized once for every stream of its journey).", {},
+               static_cast<double>(w.change_events));
+  page.Counter("inventory_watch_seat_changes_total", "Seat status changes in the published events.", {},
+               static_cast<double>(w.seat_changes));
+  page.Counter("inventory_watch_deliveries_total", "Events queued to streams (changes, full maps, heartbeats).", {},
+               static_cast<double>(w.deliveries));
+  constexpr std::string_view kFull = "inventory_watch_full_maps_total";
+  constexpr std::string_view kFullHelp =
+      "Full maps sent, by reason (start: a new stream; behind: a slow reader's queue replaced; refresh: from the "
+      "database while other instances cannot be heard).";
+  page.Counter(kFull, kFullHelp, {{"reason", "start"}}, static_cast<double>(w.full_maps_start));
+  page.Counter(kFull, kFullHelp, {{"reason", "behind"}}, static_cast<double>(w.full_maps_behind));
+  page.Counter(kFull, kFullHelp, {{"reason", "refresh"}}, static_cast<double>(w.full_maps_refresh));
+  page.Counter("inventory_watch_heartbeats_total", "Heartbeats published to quiet journeys.", {},
+               static_cast<double>(w.heartbeats));
+  page.Counter("inventory_watch_refreshes_total",
+               "Watched trips loaded again because the change feed could not be trusted for them.", {},
+               static_cast<double>(w.refreshes));
+
   metrics::AddProcessMetrics(page);
   return page.Text();
 }

@@ -108,6 +108,14 @@ absl::Status Validate(const Config& c) {
   if (c.seatmap_not_found_ttl.count() < 0 || c.seatmap_not_found_ttl.count() > 60000) {
     return absl::InvalidArgumentError("seatmap-not-found-ttl-ms: 0..60000");
   }
+  if (c.watch_heartbeat.count() < 100 || c.watch_heartbeat.count() > 60000) {
+    return absl::InvalidArgumentError("watch-heartbeat-ms: 100..60000");
+  }
+  if (c.watch_refresh.count() < 100 || c.watch_refresh.count() > 60000) {
+    return absl::InvalidArgumentError("watch-refresh-ms: 100..60000");
+  }
+  if (c.watch_max_behind < 1) return absl::InvalidArgumentError("watch-max-behind: at least 1");
+  if (c.watch_max_watchers < 0) return absl::InvalidArgumentError("watch-max-watchers: must be >= 0");
   // Copies may refuse a freed seat for at most these; the service promises 60 s.
   if (c.seatmap_trust.count() < 0 || c.seatmap_trust.count() > 55000) {
     return absl::InvalidArgumentError("seatmap-trust-ms: 0..55000");
@@ -162,6 +170,8 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
   int64_t seatmap_trust_ms = c.seatmap_trust.count();
   int64_t seatmap_not_found_ttl_ms = c.seatmap_not_found_ttl.count();
   int64_t marker_ttl_ms = c.marker_ttl.count();
+  int64_t watch_heartbeat_ms = c.watch_heartbeat.count();
+  int64_t watch_refresh_ms = c.watch_refresh.count();
   int64_t admission_queue_ms = c.admission_queue_budget.count();
   int64_t skew_ms = c.clock_skew_tolerance.count();
   int64_t repair_min_age_ms = c.repair_min_age.count();
@@ -237,6 +247,17 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
   app.add_option("--seatmap-not-found-ttl-ms", seatmap_not_found_ttl_ms,
                  "How long an unknown trip is answered NOT_FOUND without the database (0: never)")
       ->envname("SEATMAP_NOT_FOUND_TTL_MS");
+  app.add_option("--watch-heartbeat-ms", watch_heartbeat_ms, "WatchSeatMap: a heartbeat after this long without events")
+      ->envname("WATCH_HEARTBEAT_MS");
+  app.add_option("--watch-refresh-ms", watch_refresh_ms,
+                 "WatchSeatMap: full maps from the database this often while other instances cannot be heard")
+      ->envname("WATCH_REFRESH_MS");
+  app.add_option("--watch-max-behind", c.watch_max_behind,
+                 "WatchSeatMap: events waiting for a slow reader before it gets a full map instead")
+      ->envname("WATCH_MAX_BEHIND");
+  app.add_option("--watch-max-watchers", c.watch_max_watchers,
+                 "WatchSeatMap: streams per instance (more: RESOURCE_EXHAUSTED)")
+      ->envname("WATCH_MAX_WATCHERS");
   app.add_option("--marker-ttl-ms", marker_ttl_ms, "Longest life of a Redis taken-seat marker")->envname("MARKER_TTL_MS");
   app.add_option("--clock-skew-tolerance-ms", skew_ms,
                  "Clock skew tolerated against the database; expired holds are reclaimed this long after expiry")
@@ -307,6 +328,8 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
   c.seatmap_trust = std::chrono::milliseconds(seatmap_trust_ms);
   c.seatmap_not_found_ttl = std::chrono::milliseconds(seatmap_not_found_ttl_ms);
   c.marker_ttl = std::chrono::milliseconds(marker_ttl_ms);
+  c.watch_heartbeat = std::chrono::milliseconds(watch_heartbeat_ms);
+  c.watch_refresh = std::chrono::milliseconds(watch_refresh_ms);
   c.admission_queue_budget = std::chrono::milliseconds(admission_queue_ms);
   c.clock_skew_tolerance = std::chrono::milliseconds(skew_ms);
   c.repair_min_age = std::chrono::milliseconds(repair_min_age_ms);

@@ -81,6 +81,14 @@ struct Config {
   // How long a trip the database did not know is answered NOT_FOUND without
   // asking it again (0: never).
   std::chrono::milliseconds seatmap_not_found_ttl{2000};
+  // WatchSeatMap (service/seat_map_watch.h): a heartbeat on a quiet stream,
+  // full maps from the database while other instances cannot be heard,
+  // events a slow reader may have waiting before it gets a full map
+  // instead, and streams per instance.
+  std::chrono::milliseconds watch_heartbeat{5000};
+  std::chrono::milliseconds watch_refresh{2000};
+  int64_t watch_max_behind = 64;
+  int64_t watch_max_watchers = 10000;
   // Longest life of a Redis "taken" marker, whatever the hold's.
   std::chrono::milliseconds marker_ttl{30000};
 

@@ -18,6 +18,7 @@
 #include "cql/uuid.h"
 #include "domain/journey.h"
 #include "domain/trip.h"
+#include "service/seat_map_view.h"
 
 namespace inventory::service {
 namespace {
@@ -39,20 +40,6 @@ absl::Status CheckId(std::string_view field, const std::string& value) { return 
 absl::Status CheckOptionalText(std::string_view field, const std::string& value) {
   if (value.size() > domain::kMaxIdLength) return Invalid(field, "too long");
   return absl::OkStatus();
-}
-
-v1::SeatStatus ToProto(SeatStatus s) {
-  switch (s) {
-    case SeatStatus::kAvailable:
-      return v1::SEAT_STATUS_AVAILABLE;
-    case SeatStatus::kHeld:
-      return v1::SEAT_STATUS_HELD;
-    case SeatStatus::kBooked:
-      return v1::SEAT_STATUS_BOOKED;
-    case SeatStatus::kBlocked:
-      return v1::SEAT_STATUS_BLOCKED;
-  }
-  return v1::SEAT_STATUS_UNSPECIFIED;
 }
 
 // Same organisation, user, session, trip, journey and seats => same key.
@@ -123,7 +110,12 @@ Inventory::Inventory(storage::SeatStore& store, cache::EdgeGuard* edge, cache::C
       lifecycle_(store, intents_, announcer_, clock_, stats_, options_.max_holds_per_user),
       gate_(cache_, edge, clock_, GateOptions{options_.edge_short_circuit, options_.prelock_ttl}, stats_),
       repairer_(store, lifecycle_, [this] { return clock_.Now(); }, options_.repair, stats_),
-      answers_(options_.seatmap_cache_bytes / 4) {}
+      answers_(options_.seatmap_cache_bytes / 4),
+      watch_(cache_, clock_, options_.watch) {
+  cache_.set_listener([this](const storage::TripRef& trip, const std::vector<domain::SeatChange>* changes) {
+    watch_.OnSnapshotChanged(trip, changes);
+  });
+}
 
 Inventory::~Inventory() = default;
 
@@ -175,11 +167,13 @@ asio::awaitable<void> Inventory::Start() {
   Spawn([this] { return announcer_.Run(); });
   Spawn([this] { return intents_.Run(); });
   Spawn([this] { return ClockLoop(); });
+  Spawn([this] { return watch_.Run(); });
 }
 
 asio::awaitable<void> Inventory::Stop() {
   if (all_stopped_ == nullptr || stopping_) co_return;
   stopping_ = true;
+  watch_.Stop();
   repairer_.Stop();
   announcer_.Stop();
   intents_.Stop();
@@ -276,66 +270,20 @@ asio::awaitable<absl::StatusOr<std::shared_ptr<const std::string>>> Inventory::G
   co_return bytes;
 }
 
-v1::GetSeatMapResponse Inventory::BuildSeatMap(const domain::TripSnapshot& t, SegmentRange range, int64_t now,
-                                             int64_t* valid_until_ms) const {
-  *valid_until_ms = std::numeric_limits<int64_t>::max();
-  v1::GetSeatMapResponse out;
-  out.set_vehicle_id(t.trip.vehicle_id);
-  out.set_vehicle_type(t.trip.vehicle_type);
-  std::vector<size_t> order(t.trip.seats.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&t](size_t a, size_t b) {
-    const domain::SeatDefinition& x = t.trip.seats[a];
-    const domain::SeatDefinition& y = t.trip.seats[b];
-    return x.row != y.row ? x.row < y.row : x.column < y.column;
-  });
-  int32_t max_row = 0, max_col = 0;
-  v1::SeatRow* row = nullptr;
-  for (size_t i : order) {
-    const domain::SeatDefinition& s = t.trip.seats[i];
-    max_row = std::max(max_row, s.row);
-    max_col = std::max(max_col, s.column);
-    if (row == nullptr || row->row_number() != s.row) {
-      row = out.add_rows();
-      row->set_row_number(s.row);
-    }
-    domain::JourneyStatus js = domain::StatusOver(t.states[i], range, now);
-    v1::SeatCell* cell = row->add_seats();
-    cell->set_seat_id(s.seat_id);
-    cell->set_seat_number(s.seat_number);
-    cell->set_column(s.column);
-    cell->set_seat_type(s.seat_type);
-    cell->set_seat_class(s.seat_class);
-    cell->set_status(ToProto(js.status));
-    cell->set_price_paisa(s.price_paisa);
-    cell->set_is_accessible(s.is_accessible);
-    cell->set_has_power(s.has_power);
-    cell->set_is_exit_row(s.is_exit_row);
-    if (js.status == SeatStatus::kHeld) cell->set_hold_expires_at(Seconds(js.hold_expires_at_ms));
-    for (int seg = range.first; seg <= range.last; ++seg) {
-      const domain::SegmentState& st = t.states[i][static_cast<size_t>(seg)];
-      if (st.status == SeatStatus::kHeld && st.expires_at_ms > now) {
-        *valid_until_ms = std::min(*valid_until_ms, st.expires_at_ms);
-      }
-    }
-  }
-  out.set_total_rows(max_row);
-  out.set_total_columns(max_col);
-  auto* colors = out.mutable_legend()->mutable_status_colors();
-  (*colors)["available"] = "#2E7D32";
-  (*colors)["held"] = "#F9A825";
-  (*colors)["booked"] = "#C62828";
-  (*colors)["blocked"] = "#616161";
-  std::map<std::string, int> classes;
-  for (const domain::SeatDefinition& s : t.trip.seats) classes.emplace(s.seat_class, 0);
-  static const char* const kPalette[] = {"#1565C0", "#6A1B9A", "#00838F", "#EF6C00", "#AD1457", "#4E342E"};
-  size_t n = 0;
-  for (const auto& [name, unused] : classes) {
-    (*out.mutable_legend()->mutable_class_colors())[name] = kPalette[n++ % 6];
-  }
-  return out;
+asio::awaitable<absl::Status> Inventory::WatchSeatMap(const v1::WatchSeatMapRequest& r,
+                                                     std::shared_ptr<SeatMapWatcher> watcher) {
+  if (absl::Status s = CheckId("trip_id", r.trip_id()); !s.ok()) co_return s;
+  if (absl::Status s = CheckId("organization_id", r.organization_id()); !s.ok()) co_return s;
+  absl::StatusOr<SnapshotCache::SnapshotPtr> snap = co_await Snapshot(r.organization_id(), r.trip_id());
+  if (!snap.ok()) co_return snap.status();
+  absl::StatusOr<SegmentRange> range =
+      domain::ResolveJourney((*snap)->stations, r.from_station_id(), r.to_station_id());
+  if (!range.ok()) co_return range.status();
+  storage::TripRef trip{r.organization_id(), r.trip_id()};
+  co_return watch_.Add(trip, *range, *snap, std::move(watcher));
 }
 
+void Inventory::StopWatching(const SeatMapWatcher* watcher) { watch_.Remove(watcher); }
 
 asio::awaitable<absl::StatusOr<v1::CheckAvailabilityResponse>> Inventory::CheckAvailability(
     const v1::CheckAvailabilityRequest& r) {

@@ -39,6 +39,7 @@
 #include "service/lifecycle.h"
 #include "service/repairer.h"
 #include "service/seat_announcer.h"
+#include "service/seat_map_watch.h"
 #include "service/seatmap_answers.h"
 #include "service/service_stats.h"
 #include "service/snapshot_cache.h"
@@ -83,6 +84,7 @@ struct InventoryOptions {
   // The clock's measurement against the database.
   std::chrono::milliseconds clock_check_interval{10000};
   RepairerOptions repair;
+  SeatMapWatchOptions watch;
 };
 
 class Inventory {
@@ -125,6 +127,16 @@ class Inventory {
   asio::awaitable<absl::StatusOr<v1::GetUserWaitlistResponse>> GetUserWaitlist(
       const v1::GetUserWaitlistRequest& request);
 
+  // Starts sending the journey's seat map to `watcher`: a full map, then
+  // each change (see SeatMapWatch). INVALID_ARGUMENT, NOT_FOUND, or
+  // RESOURCE_EXHAUSTED past the watchers' limit; the watcher gets nothing
+  // then. Until StopWatching(watcher) or Stop() (which ends it UNAVAILABLE).
+  asio::awaitable<absl::Status> WatchSeatMap(const v1::WatchSeatMapRequest& request,
+                                             std::shared_ptr<SeatMapWatcher> watcher);
+  void StopWatching(const SeatMapWatcher* watcher);
+  // Ends every WatchSeatMap stream (UNAVAILABLE) and refuses new ones.
+  void EndWatches() { watch_.Stop(); }
+
   // Admission control of the holds' database work (null: none). REQUIRES:
   // before the first call; `admission` outlives the service.
   void set_admission(Admission* admission) { admission_ = admission; }
@@ -132,16 +144,13 @@ class Inventory {
   const ServiceStats& stats() const { return stats_; }
   const SnapshotCache& cache() const { return cache_; }
   const SeatMapAnswers& answers() const { return answers_; }
+  const SeatMapWatch& watch() const { return watch_; }
   const ClockGuard& clock() const { return clock_; }
   size_t pending_intent_drops() const { return intents_.queued(); }
 
  private:
   asio::awaitable<absl::StatusOr<SnapshotCache::SnapshotPtr>> Snapshot(const std::string& org,
                                                                       const std::string& trip);
-  // The seat map of `range` as of `now_ms`; `valid_until_ms` is set to when
-  // it would first differ (the earliest expiry of a hold it shows).
-  v1::GetSeatMapResponse BuildSeatMap(const domain::TripSnapshot& t, domain::SegmentRange range, int64_t now_ms,
-                                      int64_t* valid_until_ms) const;
   // Measures this instance's clock against the database's.
   asio::awaitable<void> CheckClock();
   asio::awaitable<void> ClockLoop();
@@ -162,6 +171,7 @@ class Inventory {
   Admission* admission_ = nullptr;
   // Serialized seat-map answers by trip and journey.
   SeatMapAnswers answers_;
+  SeatMapWatch watch_;
   // Background work.
   bool stopping_ = false;
   int running_ = 0;

@@ -140,6 +140,7 @@ void SnapshotCache::Apply(const storage::TripRef& trip, const std::vector<domain
   if (it->second.snapshot == nullptr) return;
   ApplyTo(it->second, changes);
   Shrink();
+  if (listener_) listener_(trip, &changes);
 }
 
 void SnapshotCache::Invalidate(const storage::TripRef& trip) {
@@ -163,6 +164,7 @@ void SnapshotCache::OnChanges(const cache::TripKey& trip, std::vector<domain::Se
   ApplyTo(it->second, changes);
   service_stats_.feed_changes_applied += changes.size();
   Shrink();
+  if (listener_) listener_({trip.organization_id, trip.trip_id}, &changes);
 }
 
 void SnapshotCache::OnGap(const cache::TripKey& trip) {
@@ -212,6 +214,7 @@ asio::awaitable<void> SnapshotCache::Seed(storage::TripRef trip, std::shared_ptr
   Recount(entry);
   Follow(trip, position);
   Shrink();
+  if (listener_) listener_(trip, nullptr);
 }
 
 asio::awaitable<absl::StatusOr<SnapshotCache::SnapshotPtr>> SnapshotCache::Get(storage::TripRef trip) {
@@ -287,6 +290,7 @@ asio::awaitable<absl::StatusOr<SnapshotCache::SnapshotPtr>> SnapshotCache::Get(s
     Recount(after);
   }
   Shrink();
+  if (listener_ && loaded.ok() && options_.ttl.count() > 0 && current) listener_(trip, nullptr);
   flight->result = loaded.ok() ? absl::StatusOr<SnapshotPtr>(*loaded) : absl::StatusOr<SnapshotPtr>(loaded.status());
   flight->finished = true;
   flight->done.cancel();

@@ -133,6 +133,12 @@ class SnapshotCache final : public cache::FeedSink {
   // was unknown. Caches nothing when disabled or ttl is 0.
   asio::awaitable<void> Seed(storage::TripRef trip, std::shared_ptr<domain::TripSnapshot> snapshot);
 
+  // Called after `trip`'s cached snapshot changed: `changes` applied to it
+  // in place, or (null) a snapshot loaded or seeded in its place. On the
+  // cache's executor; it may call Peek.
+  using Listener = std::function<void(const storage::TripRef& trip, const std::vector<domain::SeatChange>* changes)>;
+  void set_listener(Listener listener) { listener_ = std::move(listener); }
+
   // cache::FeedSink.
   void OnChanges(const cache::TripKey& trip, std::vector<domain::SeatChange> changes) override;
   void OnGap(const cache::TripKey& trip) override;
@@ -199,6 +205,7 @@ class SnapshotCache final : public cache::FeedSink {
   std::list<std::string> recency_;  // keys of entries_, most recently used first
   uint64_t feed_epoch_ = 0;  // bumped each time the feed is lost
   SnapshotCacheStats stats_;
+  Listener listener_;
 };
 
 }  // namespace inventory::service
