@@ -13,6 +13,7 @@
 // The delivery latency of (change, watcher) runs from the change's answer
 // to the observation; an observation that came before the answer (the
 // service tells watchers before its answer reaches the caller) counts as 0.
+// The same delivery is also timed from when the change was sent.
 //
 // Matching is exact only if a seat has at most one change in flight and
 // consecutive changes of a seat have different target statuses: the driver
@@ -44,9 +45,9 @@ class DeliveryTracker {
   DeliveryTracker(const DeliveryTracker&) = delete;
   DeliveryTracker& operator=(const DeliveryTracker&) = delete;
 
-  // A change of `seat` to `status` is being sent; returns its handle.
+  // A change of `seat` to `status` is being sent at `at`; returns its handle.
   // REQUIRES: the seat's previous change was answered or abandoned.
-  int32_t Begin(int seat, inventory::v1::SeatStatus status);
+  int32_t Begin(int seat, inventory::v1::SeatStatus status, Clock::time_point at = Clock::now());
   // The service confirmed change `change` of `seat` at `at`.
   void Answered(int seat, int32_t change, Clock::time_point at);
   // Change `change` of `seat` failed or its outcome is unknown: no watcher
@@ -68,7 +69,8 @@ class DeliveryTracker {
     int64_t expected = 0;
     int64_t delivered = 0;  // matched and timed
     int64_t early = 0;      // of them, seen before the answer (counted as 0)
-    LatencyHistogram latency;
+    LatencyHistogram latency;            // from the answer
+    LatencyHistogram latency_from_send;  // from the request's start
   };
   Totals Take() const;
 
@@ -77,6 +79,7 @@ class DeliveryTracker {
     inventory::v1::SeatStatus target = inventory::v1::SEAT_STATUS_UNSPECIFIED;
     bool answered = false;
     bool abandoned = false;
+    Clock::time_point sent_at{};
     Clock::time_point answered_at{};
     // Watchers that saw it before its answer, and when.
     std::vector<std::pair<int, Clock::time_point>> early;
@@ -90,11 +93,12 @@ class DeliveryTracker {
   struct Stripe {
     std::mutex mu;
     LatencyHistogram latency;
+    LatencyHistogram latency_from_send;
     int64_t early = 0;
   };
   static constexpr int kStripes = 8;
 
-  void Record(int watcher, std::chrono::nanoseconds latency, bool early);
+  void Record(int watcher, std::chrono::nanoseconds latency, std::chrono::nanoseconds from_send, bool early);
 
   const int watchers_;
   std::vector<std::unique_ptr<Seat>> seats_;

@@ -12,7 +12,7 @@ using Clock = DeliveryTracker::Clock;
 TEST(DeliveryTrackerTest, TimesEachWatcherFromTheAnswer) {
   DeliveryTracker tracker(/*seats=*/2, /*watchers=*/2);
   const Clock::time_point t0 = Clock::now();
-  const int32_t c = tracker.Begin(1, v1::SEAT_STATUS_HELD);
+  const int32_t c = tracker.Begin(1, v1::SEAT_STATUS_HELD, t0 - 2ms);
   tracker.Answered(1, c, t0);
   tracker.Observe(0, 1, v1::SEAT_STATUS_HELD, t0 + 3ms);
   tracker.Observe(1, 1, v1::SEAT_STATUS_HELD, t0 + 7ms);
@@ -25,12 +25,14 @@ TEST(DeliveryTrackerTest, TimesEachWatcherFromTheAnswer) {
   EXPECT_EQ(totals.early, 0);
   EXPECT_EQ(totals.latency.min_micros(), 3000);
   EXPECT_EQ(totals.latency.max_micros(), 7000);
+  EXPECT_EQ(totals.latency_from_send.min_micros(), 5000);
+  EXPECT_EQ(totals.latency_from_send.max_micros(), 9000);
 }
 
 TEST(DeliveryTrackerTest, ASightingBeforeTheAnswerCountsAsZero) {
   DeliveryTracker tracker(1, 1);
   const Clock::time_point t0 = Clock::now();
-  const int32_t c = tracker.Begin(0, v1::SEAT_STATUS_BOOKED);
+  const int32_t c = tracker.Begin(0, v1::SEAT_STATUS_BOOKED, t0 - 1ms);
   tracker.Observe(0, 0, v1::SEAT_STATUS_BOOKED, t0);
   EXPECT_EQ(tracker.Take().delivered, 0);  // not answered yet
   tracker.Answered(0, c, t0 + 5ms);
@@ -38,6 +40,7 @@ TEST(DeliveryTrackerTest, ASightingBeforeTheAnswerCountsAsZero) {
   EXPECT_EQ(totals.delivered, 1);
   EXPECT_EQ(totals.early, 1);
   EXPECT_EQ(totals.latency.max_micros(), 0);
+  EXPECT_EQ(totals.latency_from_send.max_micros(), 1000);
 }
 
 TEST(DeliveryTrackerTest, ChangesFoldedIntoALaterStateAreNotTimed) {

@@ -26,6 +26,7 @@ constexpr uint64_t kActionSalt = 0x7761746368616374ull;
 constexpr std::chrono::seconds kSetupTimeout{60};
 constexpr std::chrono::milliseconds kComparePeriod{100};
 constexpr size_t kMaxExamples = 5;
+constexpr int kOpeningAtOnce = 64;
 
 std::string_view StatusName(v1::SeatStatus status) {
   switch (status) {
@@ -197,16 +198,23 @@ grpc::Status WatchScenario::Prepare() {
   v1::WatchSeatMapRequest request;
   request.set_trip_id(trip_id_);
   request.set_organization_id(options_.organization_id);
+  // At most kOpeningAtOnce streams wait for their first map at a time:
+  // opening one is admitted like a read, and a thousand at once would queue.
+  const Clock::time_point give_up = Clock::now() + setup;
+  std::unique_lock lock(streams_mu_);
   for (int i = 0; i < options_.watchers; ++i) {
+    if (!streams_cv_.wait_until(lock, give_up, [&] { return started_ + ended_ > i - kOpeningAtOnce; })) break;
+    lock.unlock();
     const int t = i % targets;
     const int k = i / targets;
-    watchers_[static_cast<size_t>(i)]->Start(stubs_by_target[static_cast<size_t>(t)][static_cast<size_t>(
-                                                 k / kWatchersPerChannel)],
-                                             request);
+    v1::InventoryService::Stub* stub =
+        stubs_by_target[static_cast<size_t>(t)][static_cast<size_t>(k / kWatchersPerChannel)];
+    watchers_[static_cast<size_t>(i)]->Start(stub, request);
+    ++opened_;
+    lock.lock();
   }
-
-  std::unique_lock lock(streams_mu_);
-  const bool ready = streams_cv_.wait_for(lock, setup, [&] { return started_ + ended_ >= options_.watchers; });
+  const bool ready = streams_cv_.wait_until(lock, give_up, [&] { return started_ + ended_ >= opened_; }) &&
+                     opened_ == options_.watchers;
   if (ready && ended_ == 0) return grpc::Status::OK;
   const int missing = options_.watchers - started_;
   lock.unlock();
@@ -440,7 +448,11 @@ void WatchScenario::OnChangeDone(const std::shared_ptr<Call>& call, const grpc::
   {
     std::lock_guard lock(mu_);
     Slot& slot = slots_[static_cast<size_t>(call->seat)];
-    if (!success) {
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      // Turned away before any work: the seat is as it was.
+      slot.state = call->before;
+      ++changes_turned_away_;
+    } else if (!success) {
       // Its state is not known for sure any more: leave it alone.
       slot.state = Slot::State::kLost;
       ++changes_failed_;
@@ -534,9 +546,9 @@ void WatchScenario::AfterLoad() {
 
 void WatchScenario::EndStreams(std::chrono::milliseconds wait) {
   ending_.store(true);
-  for (const auto& w : watchers_) w->Cancel();
+  for (int i = 0; i < opened_; ++i) watchers_[static_cast<size_t>(i)]->Cancel();
   std::unique_lock lock(streams_mu_);
-  streams_cv_.wait_for(lock, wait, [&] { return ended_ >= static_cast<int>(watchers_.size()); });
+  streams_cv_.wait_for(lock, wait, [&] { return ended_ >= opened_; });
 }
 
 WatchScenario::Figures WatchScenario::TakeFigures() const {
@@ -563,6 +575,7 @@ WatchScenario::Figures WatchScenario::TakeFigures() const {
   std::lock_guard lock(mu_);
   std::copy(std::begin(changes_answered_), std::end(changes_answered_), std::begin(f.changes_answered));
   f.changes_failed = changes_failed_;
+  f.changes_turned_away = changes_turned_away_;
   f.no_idle_seat = no_idle_seat_;
   f.ended_early = ended_early_;
   f.first_end = first_end_;
@@ -621,9 +634,11 @@ std::string WatchScenario::ReportText() const {
   const DeliveryTracker::Totals& d = f.delivery;
   const double watchers = std::max(1, f.watchers);
   std::string out = fmt::format("watch ({} watchers, {} seats)\n", f.watchers, seat_ids_.size());
-  out += fmt::format("  {:<22}{:>10}   (hold {}, confirm {}, release {}, cancel {}; failed {}; no idle seat {})\n",
-                     "changes answered", d.answered, f.changes_answered[0], f.changes_answered[1],
-                     f.changes_answered[2], f.changes_answered[3], f.changes_failed, f.no_idle_seat);
+  out += fmt::format("  {:<22}{:>10}   (hold {}, confirm {}, release {}, cancel {})\n", "changes answered",
+                     d.answered, f.changes_answered[0], f.changes_answered[1], f.changes_answered[2],
+                     f.changes_answered[3]);
+  out += fmt::format("  {:<22}{:>10}   (turned away {}; no idle seat {})\n", "changes failed", f.changes_failed,
+                     f.changes_turned_away, f.no_idle_seat);
   out += fmt::format("  {:<22}{:>10}   (per watcher min {}, mean {:.1f}, max {})\n", "events received",
                      f.events_total, f.events_min, static_cast<double>(f.events_total) / watchers, f.events_max);
   out += fmt::format("  {:<22}{:>10}   ({} seat changes; {} stale, ignored)\n", "change events", f.change_events,
@@ -635,9 +650,14 @@ std::string WatchScenario::ReportText() const {
   out += fmt::format("  {:<22}{:>10}   of {} (change, watcher); {} seen before the answer, {} folded into a later "
                      "state\n",
                      "deliveries timed", d.delivered, d.expected, d.early, d.expected - d.delivered);
-  out += fmt::format("  {:<22}{:>10.2f} p50  {:.2f} p90  {:.2f} p99  {:.2f} max\n", "delivery latency ms",
-                     Millis(d.latency.PercentileMicros(50)), Millis(d.latency.PercentileMicros(90)),
-                     Millis(d.latency.PercentileMicros(99)), Millis(d.latency.max_micros()));
+  out += fmt::format("  {:<22}{:>10.2f} p50  {:.2f} p90  {:.2f} p99  {:.2f} max   (from the change's answer)\n",
+                     "delivery latency ms", Millis(d.latency.PercentileMicros(50)),
+                     Millis(d.latency.PercentileMicros(90)), Millis(d.latency.PercentileMicros(99)),
+                     Millis(d.latency.max_micros()));
+  out += fmt::format("  {:<22}{:>10.2f} p50  {:.2f} p90  {:.2f} p99  {:.2f} max   (from the change's request)\n", "",
+                     Millis(d.latency_from_send.PercentileMicros(50)),
+                     Millis(d.latency_from_send.PercentileMicros(90)),
+                     Millis(d.latency_from_send.PercentileMicros(99)), Millis(d.latency_from_send.max_micros()));
   if (!f.compare_error.empty()) {
     out += fmt::format("  {:<22}{}\n", "final comparison", f.compare_error);
   } else {
@@ -653,6 +673,7 @@ nlohmann::ordered_json WatchScenario::ReportJson() const {
   const Figures f = TakeFigures();
   const DeliveryTracker::Totals& d = f.delivery;
   const LatencySummary latency = LatencySummary::From(d.latency);
+  const LatencySummary from_send = LatencySummary::From(d.latency_from_send);
   return nlohmann::ordered_json{
       {"watchers", f.watchers},
       {"watch_targets", options_.watch_targets},
@@ -664,6 +685,7 @@ nlohmann::ordered_json WatchScenario::ReportJson() const {
         {"release", f.changes_answered[2]},
         {"cancel", f.changes_answered[3]},
         {"failed", f.changes_failed},
+        {"turned_away", f.changes_turned_away},
         {"no_idle_seat", f.no_idle_seat}}},
       {"events", {{"total", f.events_total}, {"per_watcher_min", f.events_min},
                   {"per_watcher_mean", static_cast<double>(f.events_total) / std::max(1, f.watchers)},
@@ -682,6 +704,11 @@ nlohmann::ordered_json WatchScenario::ReportJson() const {
         {"p99", Millis(latency.p99_us)},
         {"max", Millis(latency.max_us)},
         {"mean", latency.mean_us / 1000.0}}},
+      {"delivery_latency_from_request_ms",
+       {{"p50", Millis(from_send.p50_us)},
+        {"p90", Millis(from_send.p90_us)},
+        {"p99", Millis(from_send.p99_us)},
+        {"max", Millis(from_send.max_us)}}},
       {"final_comparison",
        {{"compared", f.compared},
         {"error", f.compare_error},

@@ -6,18 +6,20 @@
 // kSegments segments, then opens `watchers` WatchSeatMap streams of the
 // whole journey with gRPC's callback client (one ClientReadReactor each),
 // spread round robin over `watch_targets` (kWatchersPerChannel streams per
-// channel, each channel its own connection), and waits until each has its
-// first full map. Each watcher keeps a copy: replaced by every full map,
+// channel, each channel its own connection), at most 64 of them waiting for
+// their first full map at a time, and waits until each has it. Each watcher keeps a copy: replaced by every full map,
 // patched by every `changes` event whose version is above the copy's.
 //
 // Request n is one change of a seat picked from n among those with no
 // change in flight, sent through the runner's stub (the first target):
 // a free seat is held (600 s, a user of its own), a held one confirmed or
 // released (even or odd by n), a booked one cancelled — so the changes can
-// go on as long as the run. A seat whose change failed is not used again.
+// go on as long as the run. A seat whose change failed is not used again,
+// except when it was turned away (RESOURCE_EXHAUSTED: nothing was done).
 //
 // Measured (DeliveryTracker): each change's delivery to each watcher, from
-// the change's answer to the event that showed the seat's new status; the
+// the change's answer (and from its request) to the event that showed the
+// seat's new status; the
 // events each watcher received, full maps by reason, heartbeats. After the
 // load, AfterLoad compares every copy with a fresh GetSeatMap of the first
 // target, again every 100 ms until all match or ScenarioOptions::timeout has
@@ -94,7 +96,8 @@ class WatchScenario final : public Scenario {
   struct Figures {
     int watchers = 0;
     int64_t changes_answered[4] = {0, 0, 0, 0};  // by Action
-    int64_t changes_failed = 0;
+    int64_t changes_failed = 0;       // errors and refusals: the seat is not used again
+    int64_t changes_turned_away = 0;  // RESOURCE_EXHAUSTED (not counted as failed): the seat is as it was
     int64_t no_idle_seat = 0;  // requests that found every seat busy
     int64_t events_min = 0, events_max = 0, events_total = 0;
     int64_t change_events = 0, seat_changes = 0;
@@ -150,6 +153,7 @@ class WatchScenario final : public Scenario {
   std::atomic<bool> ending_{false};
   mutable std::mutex streams_mu_;
   std::condition_variable streams_cv_;
+  int opened_ = 0;   // watchers whose call was started (by Prepare's thread only)
   int started_ = 0;  // watchers that got their first full map
   int ended_ = 0;
 
@@ -157,6 +161,7 @@ class WatchScenario final : public Scenario {
   std::vector<Slot> slots_;
   int64_t changes_answered_[4] = {0, 0, 0, 0};
   int64_t changes_failed_ = 0;
+  int64_t changes_turned_away_ = 0;
   int64_t no_idle_seat_ = 0;
   int64_t ended_early_ = 0;
   std::string first_end_;

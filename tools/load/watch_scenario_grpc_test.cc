@@ -88,6 +88,8 @@ struct Model {
   bool refuse_watch = false;
   int behind_every = 0;     // stream 0 gets every n-th change as a BEHIND full map
   bool corrupt_stream_1 = false;  // the second stream opened is told every change is BLOCKED
+  int shed_every = 0;  // every n-th hold is turned away (RESOURCE_EXHAUSTED)
+  int holds = 0;
   int changes = 0;
 
   v1::SeatMapEvent FullMap(v1::FullMapReason reason) const {
@@ -152,6 +154,9 @@ class ScriptedService final : public v1::InventoryService::CallbackService {
   grpc::ServerUnaryReactor* HoldSeats(grpc::CallbackServerContext* ctx, const v1::HoldSeatsRequest* req,
                                       v1::HoldSeatsResponse* resp) override {
     std::lock_guard lock(model_.mu);
+    if (model_.shed_every > 0 && ++model_.holds % model_.shed_every == 0) {
+      return Answer(ctx, grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "overloaded"));
+    }
     EXPECT_TRUE(model_.users.insert(req->user_id()).second) << "user reused: " << req->user_id();
     EXPECT_EQ(req->seat_ids_size(), 1);
     const std::string& seat = req->seat_ids(0);
@@ -320,10 +325,17 @@ TEST_F(WatchScenarioGrpcTest, EveryWatcherSeesEveryChangeAndEndsEqualToTheMap) {
   EXPECT_EQ(f.ended_early, 0);
   EXPECT_TRUE(f.compared);
   EXPECT_EQ(f.mismatched_watchers, 0);
-  {
-    std::lock_guard lock(model_.mu);
-    EXPECT_EQ(model_.streams.size(), 0u) << "AfterLoad ends the streams";
+  // AfterLoad ended the streams: the service sees them go (on its own time).
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  size_t open = 1;
+  while (open > 0 && std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard lock(model_.mu);
+      open = model_.streams.size();
+    }
+    if (open > 0) std::this_thread::sleep_for(5ms);
   }
+  EXPECT_EQ(open, 0u);
 
   const nlohmann::ordered_json report = scenario.ReportJson();
   EXPECT_EQ(report["watchers"], 6);
@@ -365,6 +377,23 @@ TEST_F(WatchScenarioGrpcTest, ACopyThatDiffersFromTheMapFailsTheRun) {
   const std::vector<std::string> why = scenario.Check(snap.tally, snap.completed);
   ASSERT_EQ(why.size(), 1u);
   EXPECT_NE(why[0].find("1 of 3 watchers' copies differ from GetSeatMap"), std::string::npos) << why[0];
+}
+
+TEST_F(WatchScenarioGrpcTest, AChangeTurnedAwayLeavesItsSeatInUse) {
+  model_.shed_every = 2;
+  ScenarioOptions options = Options(2);
+  options.seats = 10;
+  WatchScenario scenario(first_.stub(), options);
+  const LoadRunner::Snapshot snap = Run(scenario, 60);
+  const WatchScenario::Figures f = scenario.TakeFigures();
+  EXPECT_GT(f.changes_turned_away, 0);
+  EXPECT_EQ(f.changes_failed, 0);
+  EXPECT_EQ(f.delivery.answered + f.changes_turned_away, 60);
+  EXPECT_EQ(f.mismatched_watchers, 0);
+  // Closed loop: an error is an error (the open loop forgives RESOURCE_EXHAUSTED).
+  const std::vector<std::string> why = scenario.Check(snap.tally, snap.completed);
+  ASSERT_EQ(why.size(), 1u);
+  EXPECT_NE(why[0].find("changes ended in a gRPC error"), std::string::npos) << why[0];
 }
 
 TEST_F(WatchScenarioGrpcTest, AStreamEndedByTheServiceFailsTheSetUp) {
