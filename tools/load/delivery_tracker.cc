@@ -56,14 +56,15 @@ void DeliveryTracker::Observe(int watcher, int seat, inventory::v1::SeatStatus s
     const auto count = static_cast<int32_t>(s.changes.size());
     int32_t i = count;
     for (int32_t j = passed; j < count; ++j) {
-      if (s.changes[static_cast<size_t>(j)].target != status) continue;
+      const Change& candidate = s.changes[static_cast<size_t>(j)];
+      // A failed change is no candidate: the seat's next change may have its target.
+      if (candidate.target != status || candidate.abandoned) continue;
       i = j;
       if (match == Match::kOldest) break;
     }
     if (i == count) return;  // not a change this watcher is waiting for (e.g. the state it already shows)
     passed = i + 1;
     Change& c = s.changes[static_cast<size_t>(i)];
-    if (c.abandoned) return;
     if (!c.answered) {
       c.early.emplace_back(watcher, at);
       return;

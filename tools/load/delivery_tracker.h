@@ -51,7 +51,8 @@ class DeliveryTracker {
   // The service confirmed change `change` of `seat` at `at`.
   void Answered(int seat, int32_t change, Clock::time_point at);
   // Change `change` of `seat` failed or its outcome is unknown: no watcher
-  // is expected to see it, and a sighting of it is not counted.
+  // is expected to see it, and no sighting is matched with it (a later
+  // change of the seat to the same status is).
   void Abandon(int seat, int32_t change);
 
   // How an observation is matched with the changes a watcher has not passed.

@@ -92,6 +92,21 @@ TEST(DeliveryTrackerTest, AnAbandonedChangeIsNeitherExpectedNorTimed) {
   EXPECT_EQ(totals.delivered, 0);
 }
 
+TEST(DeliveryTrackerTest, AFailedChangeIsNotMatchedInsteadOfTheNextOne) {
+  // A hold turned away, then the same hold again: the watcher's sighting
+  // belongs to the second.
+  DeliveryTracker tracker(1, 1);
+  const Clock::time_point t0 = Clock::now();
+  tracker.Abandon(0, tracker.Begin(0, v1::SEAT_STATUS_HELD, t0));
+  const int32_t again = tracker.Begin(0, v1::SEAT_STATUS_HELD, t0 + 1ms);
+  tracker.Answered(0, again, t0 + 2ms);
+  tracker.Observe(0, 0, v1::SEAT_STATUS_HELD, t0 + 5ms);
+  const DeliveryTracker::Totals totals = tracker.Take();
+  EXPECT_EQ(totals.expected, 1);
+  EXPECT_EQ(totals.delivered, 1);
+  EXPECT_EQ(totals.latency.max_micros(), 3000);
+}
+
 TEST(DeliveryTrackerTest, IgnoresIndexesOutOfRange) {
   DeliveryTracker tracker(1, 1);
   tracker.Observe(5, 0, v1::SEAT_STATUS_HELD, Clock::now());
