@@ -68,6 +68,7 @@ def one_run(build, cql, redis, keyspace, out, watchers, rate, seconds, seats):
         "seconds": seconds,
         "changes_answered": report["changes"]["answered"],
         "changes_failed": report["changes"]["failed"],
+        "changes_turned_away": report["changes"]["turned_away"],
         "load_tool_pass": code == 0,
         "load_tool_failures": summary.get("failures", []),
         "rss_after_setup_bytes": marks["rss_start"],
@@ -115,10 +116,10 @@ def markdown(result):
              f"{result['rate']:g}/s for {result['seconds']} s in an open loop, the same in every run; each run "
              "a fresh inventoryd. RSS after the set-up (streams open, first maps sent) and its peak during the "
              "changes; CPU of inventoryd during the changes. Per watcher: against the run with none.", "",
-             "| watchers | changes | RSS MiB | peak MiB | CPU s | bytes/watcher | peak bytes/watcher | "
+             "| watchers | changes | turned away | RSS MiB | peak MiB | CPU s | bytes/watcher | peak bytes/watcher | "
              "µs CPU per change per watcher | delivery p50 ms | p99 ms | max ms | from request p50 ms | p99 ms | "
              "timed / expected | full maps behind | copies differing |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in result["runs"]:
         p = r["per_watcher"] or {}
         dl = r["delivery_latency_ms"]
@@ -126,7 +127,8 @@ def markdown(result):
         fmt_or = lambda key, spec: format(p[key], spec) if key in p else "–"
         delivered = f"{r['deliveries']['timed']} / {r['deliveries']['expected']}" if r["watchers"] else "–"
         lines.append(
-            f"| {r['watchers']} | {r['changes_answered']} | {r['rss_after_setup_bytes'] / 2**20:.1f} | "
+            f"| {r['watchers']} | {r['changes_answered']} | {r['changes_turned_away']} | "
+            f"{r['rss_after_setup_bytes'] / 2**20:.1f} | "
             f"{r['rss_peak_during_changes_bytes'] / 2**20:.1f} | {r['cpu_seconds_during_changes']:.2f} | "
             f"{fmt_or('rss_bytes', ',.0f')} | {fmt_or('rss_peak_bytes', ',.0f')} | "
             f"{fmt_or('cpu_us_per_change', '.2f')} | "
@@ -141,7 +143,8 @@ def markdown(result):
             why = "; ".join(r["load_tool_failures"])
             lines.append(f"- {r['watchers']} watchers: the load tool's check failed: {why}")
     else:
-        lines.append("Every run: no change failed, no stream ended early, every copy equal to GetSeatMap at the end.")
+        lines.append("Every run: no change failed (those turned away, RESOURCE_EXHAUSTED, did nothing and are not "
+                     "timed), no stream ended early, every copy equal to GetSeatMap at the end.")
     lines += ["", "Delivery latency: from the change's answer to the load tool to the event showing the seat's new "
               "status at each watcher (one client process on the same machine; an event that came before the "
               "answer counts as 0); \"from request\": from when the change was sent. CPU includes the load "
