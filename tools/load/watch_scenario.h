@@ -22,9 +22,10 @@
 // seat's new status; the
 // events each watcher received, full maps by reason, heartbeats. After the
 // load, AfterLoad compares every copy with a fresh GetSeatMap of the first
-// target, again every 100 ms until all match or ScenarioOptions::timeout has
-// passed (watchers of other instances hear changes up to a second late),
-// then ends the streams.
+// target, again every 100 ms until all match and every change has reached
+// every watcher, or ScenarioOptions::timeout has passed (watchers of other
+// instances hear changes up to a second late; changes folded into a full map
+// never arrive on their own), then ends the streams.
 //
 // Expected: no change failed or was refused, every stream lasted the run,
 // and every copy equals the map.
