@@ -3,6 +3,8 @@
 # for a few seconds against the test Cassandra and Redis, so the suite cannot
 # rot. It checks that every run answered without errors and that the JSON,
 # Markdown and PNG reports were written; the figures are not judged here.
+# The watch benchmark runs in miniature (no watchers and 20, 2 s each): the
+# load tool's watch scenario has its own tests, this keeps watch.py working.
 #
 #   smoke_e2etest.sh BUILD_DIR
 set -euo pipefail
@@ -15,6 +17,11 @@ python3 "$here/bench.py" --quick --build "$build" \
   --cql "${INVENTORY_TEST_CQL_HOST:-127.0.0.1}:${INVENTORY_TEST_CQL_PORT:-9042}" \
   --redis "${INVENTORY_TEST_REDIS_HOST:-127.0.0.1}:${INVENTORY_TEST_REDIS_PORT:-6379}" \
   --keyspace "bench_smoke_$$" --out "$out"
+
+python3 "$here/watch.py" --build "$build" --watchers 0,20 --seconds 2 \
+  --cql "${INVENTORY_TEST_CQL_HOST:-127.0.0.1}:${INVENTORY_TEST_CQL_PORT:-9042}" \
+  --redis "${INVENTORY_TEST_REDIS_HOST:-127.0.0.1}:${INVENTORY_TEST_REDIS_PORT:-6379}" \
+  --keyspace "bench_smoke_$$" --out "$out/watch"
 
 python3 - "$out" <<'PY'
 import json, os, sys
@@ -33,5 +40,10 @@ assert hot["outcomes"]["success"] == 1, hot["outcomes"]
 assert "| scenario | target |" in open(os.path.join(out, "summary.md")).read()
 png = open(os.path.join(out, "latency.png"), "rb").read()
 assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000, len(png)
-print("bench smoke: 6 runs, reports written")
+w = json.load(open(os.path.join(out, "watch", "watch.json")))
+assert [x["watchers"] for x in w["runs"]] == [0, 20], w["runs"]
+assert all(x["load_tool_pass"] and x["changes_answered"] > 0 for x in w["runs"]), w["runs"]
+assert w["runs"][1]["per_watcher"] is not None and w["runs"][1]["delivery_latency_ms"]["count"] > 0, w["runs"][1]
+assert "| watchers |" in open(os.path.join(out, "watch", "watch.md")).read()
+print("bench smoke: 7 runs and the watch benchmark, reports written")
 PY

@@ -19,6 +19,11 @@
 #                                    admission control on and off (bench/overload.py,
 #                                    --quick, --loads 2,5, --seconds 30); results to
 #                                    bench/results/overload
+#   scripts/bench.sh --watch         what a WatchSeatMap stream costs: inventoryd's memory
+#                                    and CPU with 0, 100 and 1,000 watchers under the same
+#                                    change rate, and the delivery latency (bench/watch.py,
+#                                    --quick, --watchers, --rate, --seconds); results to
+#                                    bench/results/watch
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -28,12 +33,16 @@ REDIS_PORT="${BENCH_REDIS_PORT:-26379}"
 CLUSTER_PORT="${BENCH_CLUSTER_PORT:-49042}"
 CLUSTER=0
 OVERLOAD=0
+WATCH=0
 if [ "${1:-}" = "--cluster" ]; then CLUSTER=1; shift; fi
 if [ "${1:-}" = "--overload" ]; then OVERLOAD=1; shift; fi
+if [ "${1:-}" = "--watch" ]; then WATCH=1; shift; fi
 if [ $CLUSTER = 1 ]; then
   OUT="${BENCH_OUT:-$ROOT/bench/results/cluster}"
 elif [ $OVERLOAD = 1 ]; then
   OUT="${BENCH_OUT:-$ROOT/bench/results/overload}"
+elif [ $WATCH = 1 ]; then
+  OUT="${BENCH_OUT:-$ROOT/bench/results/watch}"
 else
   OUT="${BENCH_OUT:-$ROOT/bench/results/latest}"
 fi
@@ -78,6 +87,9 @@ if [ $CLUSTER = 1 ]; then
 elif [ $OVERLOAD = 1 ]; then
   python3 "$ROOT/bench/overload.py" --cql "127.0.0.1:$CQL_PORT" --redis "127.0.0.1:$REDIS_PORT" \
     --out "$OUT" --command "scripts/bench.sh --overload $*" "$@"
+elif [ $WATCH = 1 ]; then
+  python3 "$ROOT/bench/watch.py" --cql "127.0.0.1:$CQL_PORT" --redis "127.0.0.1:$REDIS_PORT" \
+    --out "$OUT" --command "scripts/bench.sh --watch $*" "$@"
 else
   python3 "$ROOT/bench/bench.py" --cql "127.0.0.1:$CQL_PORT" --redis "127.0.0.1:$REDIS_PORT" \
     --cassandra-pid "$(cat "$BENCH_DIR/cassandra/cassandra.pid")" \

@@ -1,7 +1,7 @@
 // Runs inventory-load's scenarios against the real inventoryd (with the test
 // Cassandra and Redis): hot-seat (1000 holds of one seat from 50 workers
 // must produce exactly one hold and no errors), and short runs of spread,
-// seatmap and funnel checked through their JSON summaries.
+// seatmap, funnel and watch checked through their JSON summaries.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
@@ -175,6 +175,29 @@ TEST_F(InventoryLoadTest, FunnelCompletesMostFlowsWithoutErrors) {
   const int released = std::stoi(summary["details"]["released"].get<std::string>());
   EXPECT_EQ(confirmed + released, success);
   EXPECT_GT(confirmed, released);
+  EXPECT_EQ(summary["pass"], true);
+}
+
+TEST_F(InventoryLoadTest, WatchersFollowEveryChangeAndEndEqualToTheMap) {
+  ASSERT_NO_FATAL_FAILURE(StartInventoryd());
+  const nlohmann::json summary = RunLoadExpectingPass(
+      "watch", {"--scenario", "watch", "--watchers", "50", "--seats", "40", "--workers", "8", "--requests", "200",
+                "--pause-ms", "0"});
+  ASSERT_FALSE(summary.is_discarded());
+  EXPECT_EQ(summary["scenario"], "watch");
+  EXPECT_EQ(summary["outcomes"]["success"], 200);
+  const nlohmann::json& watch = summary["scenario_report"];
+  EXPECT_EQ(watch["watchers"], 50);
+  EXPECT_EQ(watch["changes"]["answered"], 200);
+  EXPECT_EQ(watch["full_maps"]["start"], 50);
+  EXPECT_EQ(watch["streams_ended_early"], 0);
+  EXPECT_EQ(watch["protocol_errors"], 0);
+  // Without a slow reader no change is folded into a full map: each reaches
+  // each watcher.
+  EXPECT_EQ(watch["full_maps"]["behind"], 0);
+  EXPECT_EQ(watch["deliveries"]["timed"], 50 * 200);
+  EXPECT_EQ(watch["final_comparison"]["compared"], true);
+  EXPECT_EQ(watch["final_comparison"]["mismatched_watchers"], 0);
   EXPECT_EQ(summary["pass"], true);
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "scenario.h"
+#include "watch_scenario.h"
 
 namespace inventory::load {
 namespace {
@@ -21,6 +22,19 @@ std::string ScenarioList() {
 }
 
 }  // namespace
+
+std::vector<std::string> WatchTargets(const LoadOptions& o) {
+  if (o.watch_targets.empty()) return {o.target};
+  std::vector<std::string> targets;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = o.watch_targets.find(',', start);
+    targets.push_back(o.watch_targets.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return targets;
+}
 
 absl::Status ValidateLoadOptions(const LoadOptions& o) {
   if (o.target.empty()) return absl::InvalidArgumentError("--target: must not be empty");
@@ -48,6 +62,19 @@ absl::Status ValidateLoadOptions(const LoadOptions& o) {
   }
   if (o.seat.empty()) return absl::InvalidArgumentError("--seat: must not be empty");
   if (o.org.empty()) return absl::InvalidArgumentError("--org: must not be empty");
+  if (o.seats < WatchScenario::kMinSeats || o.seats > WatchScenario::kMaxSeats ||
+      o.seats % WatchScenario::kColumns != 0) {
+    return absl::InvalidArgumentError(fmt::format("--seats: must be a multiple of {} from {} to {}, got {}",
+                                                  WatchScenario::kColumns, WatchScenario::kMinSeats,
+                                                  WatchScenario::kMaxSeats, o.seats));
+  }
+  if (o.watchers < 0 || o.watchers > WatchScenario::kMaxWatchers) {
+    return absl::InvalidArgumentError(
+        fmt::format("--watchers: must be 0..{}, got {}", WatchScenario::kMaxWatchers, o.watchers));
+  }
+  for (const std::string& t : WatchTargets(o)) {
+    if (t.empty()) return absl::InvalidArgumentError("--watch-targets: an empty address in the list");
+  }
   return absl::OkStatus();
 }
 
@@ -70,6 +97,11 @@ absl::StatusOr<ParsedLoadOptions> ParseLoadOptions(int argc, const char* const* 
                  "then the most in flight); 0: closed loop");
   app.add_option("--tail-requests", o.tail_requests, "Open loop: after --requests, this many more at --tail-rate");
   app.add_option("--tail-rate", o.tail_rate, "Open loop: the rate of the tail, requests per second");
+  app.add_option("--seats", o.seats, "watch: seats of the trip (a multiple of 10, at most 2000)");
+  app.add_option("--watchers", o.watchers, "watch: WatchSeatMap streams kept open during the run");
+  app.add_option("--watch-targets", o.watch_targets,
+                 "watch: comma-separated host:port list the streams are spread over, round robin (default: "
+                 "--target); the changes always go to --target");
   app.add_option("--json", o.json_path, "Also write the summary as JSON to this file");
   app.add_flag("--wait-after-prepare", o.wait_after_prepare,
                "After the set-up, print a line saying so on stderr and wait for a line on stdin");

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -23,6 +24,11 @@ struct LoadOptions {
   // Open loop: then this many more requests at this rate.
   int64_t tail_requests = 0;
   double tail_rate = 0;
+  // watch: seats of its trip, WatchSeatMap streams, and where they go
+  // (comma-separated host:port list; empty: --target).
+  int seats = 200;
+  int watchers = 100;
+  std::string watch_targets;
   std::string json_path;  // empty: no JSON file
   // After the set-up, say so on stderr and wait for a line on stdin before
   // loading (lets a driver read the service's metrics in between).
@@ -37,6 +43,10 @@ struct ParsedLoadOptions {
 // Parses the command line. --help gives `help_text` and an OK status; a
 // malformed or out-of-range flag gives INVALID_ARGUMENT naming it.
 absl::StatusOr<ParsedLoadOptions> ParseLoadOptions(int argc, const char* const* argv);
+
+// The addresses the watch scenario's streams go to: --watch-targets split at
+// commas, or --target alone when it is empty.
+std::vector<std::string> WatchTargets(const LoadOptions& options);
 
 // Range checks; INVALID_ARGUMENT naming the flag.
 absl::Status ValidateLoadOptions(const LoadOptions& options);

@@ -52,6 +52,29 @@ TEST(LoadOptionsTest, EveryFlag) {
   EXPECT_FALSE(Parse({})->options.wait_after_prepare);
 }
 
+TEST(LoadOptionsTest, WatchFlags) {
+  auto parsed = Parse({"--scenario", "watch", "--target", "a:1"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->options.seats, 200);
+  EXPECT_EQ(parsed->options.watchers, 100);
+  EXPECT_EQ(WatchTargets(parsed->options), std::vector<std::string>{"a:1"});
+
+  parsed = Parse({"--scenario", "watch", "--target", "a:1", "--seats", "30", "--watchers", "0", "--watch-targets",
+                  "b:2,c:3"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->options.seats, 30);
+  EXPECT_EQ(parsed->options.watchers, 0);
+  EXPECT_EQ(WatchTargets(parsed->options), (std::vector<std::string>{"b:2", "c:3"}));
+
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"--seats", "25"}, {"--seats", "0"}, {"--seats", "2010"}, {"--watchers", "-1"},
+           {"--watch-targets", "b:2,,c:3"}, {"--watch-targets", "b:2,"}}) {
+    auto rejected = Parse(bad);
+    ASSERT_FALSE(rejected.ok()) << bad[0] << " " << bad[1];
+    EXPECT_THAT(std::string(rejected.status().message()), HasSubstr(bad[0]));
+  }
+}
+
 TEST(LoadOptionsTest, HelpListsFlagsAndScenarios) {
   auto parsed = Parse({"--help"});
   ASSERT_TRUE(parsed.ok());

@@ -22,8 +22,8 @@ class LoopbackServer {
     builder.RegisterService(&service);
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port <= 0) return;
-    stub_ = inventory::v1::InventoryService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    address_ = "127.0.0.1:" + std::to_string(port);
+    stub_ = inventory::v1::InventoryService::NewStub(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
   }
   ~LoopbackServer() {
     if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -34,9 +34,12 @@ class LoopbackServer {
   // False when the server could not start; stub() is then null.
   bool ok() const { return stub_ != nullptr; }
   inventory::v1::InventoryService::Stub* stub() const { return stub_.get(); }
+  // "127.0.0.1:<port>"; empty when the server could not start.
+  const std::string& address() const { return address_; }
 
  private:
   std::unique_ptr<grpc::Server> server_;
+  std::string address_;
   std::unique_ptr<inventory::v1::InventoryService::Stub> stub_;
 };
 

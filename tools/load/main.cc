@@ -70,6 +70,9 @@ int Run(int argc, char** argv) {
   scenario_options.timeout = std::chrono::milliseconds(opts.timeout_ms);
   const int64_t total_requests = opts.requests + opts.tail_requests;
   scenario_options.requests = total_requests;
+  scenario_options.seats = opts.seats;
+  scenario_options.watchers = opts.watchers;
+  scenario_options.watch_targets = WatchTargets(opts);
   std::unique_ptr<Scenario> scenario = FindScenario(opts.scenario)->make(stub.get(), scenario_options);
 
   if (grpc::Status status = scenario->Prepare(); !status.ok()) {
@@ -128,15 +131,18 @@ int Run(int argc, char** argv) {
     if (std::chrono::steady_clock::now() >= next_progress) {
       next_progress += 1s;
       LoadRunner::Snapshot snap = runner.TakeSnapshot();
-      progress.Print(FormatProgressLine({snap.completed, total_requests, snap.elapsed, &snap.tally}));
+      progress.Print(FormatProgressLine({snap.completed, total_requests, snap.elapsed, &snap.tally}) +
+                     scenario->ProgressNote());
       last_printed = snap.completed;
     }
   }
   LoadRunner::Snapshot snap = runner.TakeSnapshot();
   if (snap.completed != last_printed) {
-    progress.Print(FormatProgressLine({snap.completed, total_requests, snap.elapsed, &snap.tally}));
+    progress.Print(FormatProgressLine({snap.completed, total_requests, snap.elapsed, &snap.tally}) +
+                   scenario->ProgressNote());
   }
   progress.Finish();
+  scenario->AfterLoad();
 
   RunSummary summary;
   summary.scenario = opts.scenario;
@@ -150,6 +156,8 @@ int Run(int argc, char** argv) {
   summary.interrupted = snap.stopped;
   summary.tally = snap.tally;
   summary.latency = LatencySummary::From(snap.latency);
+  summary.scenario_text = scenario->ReportText();
+  summary.scenario_report = scenario->ReportJson();
   if (snap.completed + snap.skipped < total_requests) {
     summary.failures.push_back(fmt::format("interrupted after {} of {} requests", snap.completed, total_requests));
   }

@@ -101,6 +101,7 @@ std::string FormatSummaryTable(const RunSummary& s) {
                          Millis(b.p99_us));
     }
   }
+  if (!s.scenario_text.empty()) out += "\n" + s.scenario_text;
   out += "\n";
   if (s.failures.empty()) {
     out += "result: PASS\n";
@@ -168,6 +169,7 @@ nlohmann::ordered_json SummaryToJson(const RunSummary& s) {
         {"p99_9", Millis(l.p999_us)},
         {"max", Millis(l.max_us)}}},
       {"open_loop", open_loop},
+      {"scenario_report", s.scenario_report},
       {"pass", s.failures.empty()},
       {"failures", s.failures},
   };

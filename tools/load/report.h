@@ -57,6 +57,10 @@ struct RunSummary {
     int64_t p99_us = 0;  // of the answered
   };
   std::vector<Second> timeline;
+  // The scenario's own figures (Scenario::ReportText / ReportJson): printed
+  // before the verdict, and under "scenario_report" in JSON.
+  std::string scenario_text;
+  nlohmann::ordered_json scenario_report;
   // Why the run did not meet the scenario's expectation; empty: it did.
   std::vector<std::string> failures;
 

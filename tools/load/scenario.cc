@@ -5,6 +5,7 @@
 #include "hot_seat_scenario.h"
 #include "seat_map_scenario.h"
 #include "spread_scenario.h"
+#include "watch_scenario.h"
 
 namespace inventory::load {
 
@@ -36,6 +37,13 @@ const std::vector<ScenarioInfo>& Scenarios() {
        "    holds one of its seats; every map complete, every hold held",
        [](inventory::v1::InventoryService::StubInterface* stub, const ScenarioOptions& options) {
          return std::unique_ptr<Scenario>(std::make_unique<BigTripScenario>(stub, options));
+       }},
+      {WatchScenario::kName,
+       "--watchers WatchSeatMap streams (over --watch-targets) keep a copy of a --seats trip's map while\n"
+       "    each request changes a seat (hold, confirm, release, cancel); no change fails, no stream ends,\n"
+       "    and every copy equals GetSeatMap at the end. Reports each change's delivery latency per watcher",
+       [](inventory::v1::InventoryService::StubInterface* stub, const ScenarioOptions& options) {
+         return std::unique_ptr<Scenario>(std::make_unique<WatchScenario>(stub, options));
        }},
   };
   return kScenarios;

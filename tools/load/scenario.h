@@ -22,6 +22,7 @@
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/status.h>
+#include <nlohmann/json.hpp>
 
 #include "inventory/v1/inventory.grpc.pb.h"
 #include "outcome_tally.h"
@@ -37,6 +38,11 @@ struct ScenarioOptions {
   std::chrono::milliseconds timeout{5000};
   // Requests the run will send (spread and funnel size their trips by it).
   int64_t requests = 1000;
+  // watch: seats of its trip, streams to open, and the addresses they go to
+  // (round robin; the changes go to the runner's stub).
+  int seats = 200;
+  int watchers = 100;
+  std::vector<std::string> watch_targets;
 };
 
 class Scenario {
@@ -59,6 +65,19 @@ class Scenario {
   // Why the outcomes of `completed` requests do not meet the scenario's
   // expectation, one sentence each; empty when they do.
   virtual std::vector<std::string> Check(const OutcomeTally& tally, int64_t completed) const = 0;
+
+  // Optional parts; the defaults do nothing.
+
+  // Blocking work once the load is over (or interrupted), before Details,
+  // Report and Check are asked: e.g. a final verification, closing streams.
+  virtual void AfterLoad() {}
+  // A few words appended to the progress line (thread-safe; called while
+  // the load runs).
+  virtual std::string ProgressNote() const { return {}; }
+  // The scenario's own figures: lines for the summary table (each ending in
+  // a newline) and the same as JSON (null: none).
+  virtual std::string ReportText() const { return {}; }
+  virtual nlohmann::ordered_json ReportJson() const { return nullptr; }
 };
 
 // One registered scenario.
