@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev protobuf-compiler
-  libabsl-dev libasio-dev libhiredis-dev libspdlog-dev libfmt-dev libcli11-dev
+  libabsl-dev libasio-dev libhiredis-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libssl-dev redis-server openjdk-17-jdk-headless maven curl procps python3 gnuplot-nox valgrind
   libfaketime

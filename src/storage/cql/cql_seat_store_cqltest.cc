@@ -16,6 +16,7 @@
 #include "common/test_env.h"
 #include "cql/session.h"
 #include "storage/cql/schema.h"
+#include "storage/testing/seat_store_contract.h"
 
 namespace inventory::storage {
 namespace {
@@ -28,6 +29,55 @@ int64_t NowMs() {
       .count();
 }
 
+// The contract (storage/testing/seat_store_contract.h) against Cassandra:
+// a keyspace of its own per test.
+class CqlBackend {
+ public:
+  absl::Status Open(asio::io_context& io, std::function<int64_t()> now, std::function<int64_t()> reclaim_now) {
+    auto run = [&io](auto fn) { return asio::co_spawn(io, fn, asio::use_future).get(); };
+    cql::SessionOptions options;
+    options.contact_points = {inventory::testing::CqlHost()};
+    options.port = inventory::testing::CqlPort();
+    options.request_timeout = std::chrono::seconds(30);
+    auto session = run([&] { return cql::Session::Connect(io.get_executor(), options); });
+    if (!session.ok()) return session.status();
+    session_ = std::move(*session);
+    keyspace_ = "store_contract_" + std::to_string(std::random_device{}() % 1000000);
+    SchemaOptions schema{keyspace_, "SimpleStrategy:1", false};
+    absl::Status applied = run([&] { return ApplyMigrations(*session_, schema); }).status();
+    if (!applied.ok()) return applied;
+    CqlStoreOptions o;
+    o.keyspace = keyspace_;
+    o.now = std::move(now);
+    o.reclaim_now = std::move(reclaim_now);
+    store_ = std::make_unique<CqlSeatStore>(*session_, o);
+    return run([&] { return store_->Prepare(); });
+  }
+  SeatStore& store() { return *store_; }
+  void Close(asio::io_context& io) {
+    if (session_ == nullptr) return;
+    auto run = [&io](auto fn) { return asio::co_spawn(io, fn, asio::use_future).get(); };
+    (void)run([&] { return session_->Query("DROP KEYSPACE IF EXISTS " + keyspace_); });
+    run([&]() -> asio::awaitable<int> {
+      co_await session_->Close();
+      co_return 0;
+    });
+  }
+
+ private:
+  std::unique_ptr<cql::Session> session_;
+  std::unique_ptr<CqlSeatStore> store_;
+  std::string keyspace_;
+};
+
+}  // namespace
+
+namespace testing {
+INSTANTIATE_TYPED_TEST_SUITE_P(Cql, SeatStoreContract, ::testing::Types<CqlBackend>);
+}  // namespace testing
+
+namespace {
+
 class CqlSeatStoreTest : public ::testing::Test {
  protected:
   template <typename Fn>
@@ -38,8 +88,8 @@ class CqlSeatStoreTest : public ::testing::Test {
   void SetUp() override {
     thread_ = std::thread([this] { io_.run(); });
     cql::SessionOptions options;
-    options.contact_points = {testing::CqlHost()};
-    options.port = testing::CqlPort();
+    options.contact_points = {inventory::testing::CqlHost()};
+    options.port = inventory::testing::CqlPort();
     options.request_timeout = std::chrono::seconds(30);
     auto session = Run([&] { return cql::Session::Connect(io_.get_executor(), options); });
     ASSERT_TRUE(session.ok()) << session.status();
@@ -63,21 +113,6 @@ class CqlSeatStoreTest : public ::testing::Test {
     auto created = Run([&] { return store_->CreateTrip(trip_); });
     ASSERT_TRUE(created.ok()) << created.status();
     EXPECT_EQ(*created, CreateTripOutcome::kCreated);
-  }
-
-  // A one-seat, one-segment hold record of `user` on trip t1.
-  static HoldRecord HoldOf(const std::string& user, const std::string& id, const std::string& seat,
-                           int64_t expires_at_ms) {
-    HoldRecord h;
-    h.hold_id = id;
-    h.organization_id = "org";
-    h.user_id = user;
-    h.trip_id = "t1";
-    h.seat_ids = {seat};
-    h.range = {0, 0};
-    h.created_at_ms = NowMs();
-    h.expires_at_ms = expires_at_ms;
-    return h;
   }
 
   // The store's options; a test fixture may change the clocks or pages.
@@ -127,330 +162,32 @@ class CqlSeatStoreTest : public ::testing::Test {
   bool reclaim_allowed_ = true;
 };
 
-Intent HoldIntent(const std::string& user, const std::string& hold, int64_t expires_at_ms) {
-  Intent i;
-  i.kind = domain::IntentKind::kHold;
-  i.organization_id = "org";
-  i.user_id = user;
-  i.trip_id = "t1";
-  i.hold_id = hold;
-  i.seat_ids = {"s1"};
-  i.range = {0, 0};
-  i.expires_at_ms = expires_at_ms;
-  i.created_at_ms = NowMs();
-  return i;
-}
-
-TEST_F(CqlSeatStoreTest, OverlappingHoldsConflictDisjointOnesDoNot) {
+// What the CQL backend sends for it: one LWT per hold attempt, one SERIAL
+// read to settle a refusal, nothing conditional to count a user's holds, and
+// a reclaim within the grace deferred (and counted).
+TEST_F(CqlSeatStoreTest, AHoldAttemptIsOneLwtAndARefusalOneSerialRead) {
   const StoreCounters before = store_->counters();
   const int64_t later = NowMs() + 60000;
-  auto a = Hold("s1", {0, 1}, "h-a", later);
-  ASSERT_TRUE(a.ok()) << a.status();
-  EXPECT_TRUE(a->applied);
-  auto b = Hold("s1", {1, 2}, "h-b", later);
-  ASSERT_TRUE(b.ok()) << b.status();
-  EXPECT_FALSE(b->applied);
-  EXPECT_EQ(b->blocking, SeatStatus::kHeld);
-  EXPECT_EQ(b->holder_hold_id, "h-a");
-  EXPECT_EQ(b->holder_user_id, "user-h-a");
-  auto c = Hold("s1", {2, 2}, "h-c", later);
-  ASSERT_TRUE(c.ok());
-  EXPECT_TRUE(c->applied);
-  // One LWT per hold attempt; the refused one settles by one SERIAL read.
+  ASSERT_TRUE(Hold("s1", {0, 1}, "h-a", later)->applied);
+  ASSERT_FALSE(Hold("s1", {1, 2}, "h-b", later)->applied);
+  ASSERT_TRUE(Hold("s1", {2, 2}, "h-c", later)->applied);
   const StoreCounters& sent = store_->counters();
   EXPECT_EQ(sent.Of(DbOp::kLwt, DbTable::kSeatSegments) - before.Of(DbOp::kLwt, DbTable::kSeatSegments), 3u);
   EXPECT_EQ(sent.Of(DbOp::kSerialRead) - before.Of(DbOp::kSerialRead), 1u);
   EXPECT_EQ(sent.Total() - before.Total(), 4u);
+  Intent i = testing::HoldIntent("u", "h1", later);
+  ASSERT_EQ(*Run([&] { return store_->BeginHold(i, 2); }), LimitOutcome::kRecorded);
+  EXPECT_EQ(store_->counters().Of(DbOp::kLwt, DbTable::kUserLedger), 0u);
+  reclaim_grace_ms_ = 1000;
+  ASSERT_TRUE(Hold("s2", {0, 0}, "recent", NowMs() - 300)->applied);  // expired 0.3 s ago: within the grace
+  ASSERT_FALSE(Hold("s2", {0, 0}, "early", NowMs() + 60000)->applied);
+  EXPECT_GE(store_->counters().reclaims_deferred, 1u);
 }
 
 TEST_F(CqlSeatStoreTest, ATripsFirstRowsAreConditionalWritesOneASeat) {
   // The set-up created 2 seats: one conditional batch each, plus the trip.
   EXPECT_EQ(store_->counters().Of(DbOp::kLwt, DbTable::kSeatSegments), 2u);
   EXPECT_EQ(store_->counters().Of(DbOp::kLwt, DbTable::kTrips), 1u);
-}
-
-TEST_F(CqlSeatStoreTest, AFailedHoldLeavesNoPartialState) {
-  const int64_t later = NowMs() + 60000;
-  ASSERT_TRUE(Hold("s2", {1, 1}, "middle", later)->applied);
-  auto whole = Hold("s2", {0, 2}, "whole", later);
-  ASSERT_TRUE(whole.ok());
-  EXPECT_FALSE(whole->applied);
-  std::vector<domain::SegmentState> seat = Seat("s2");
-  EXPECT_EQ(seat[0].status, SeatStatus::kAvailable);
-  EXPECT_EQ(seat[1].hold_id, "middle");
-  EXPECT_EQ(seat[2].status, SeatStatus::kAvailable);
-}
-
-TEST_F(CqlSeatStoreTest, AnExpiredHoldIsReclaimedEvenFromAStaleBelief) {
-  ASSERT_TRUE(Hold("s1", {0, 2}, "old", NowMs() - 1)->applied);  // already expired
-  // The caller believes the seat is plainly available (stale): the store
-  // reads the truth and reclaims by naming the expired hold.
-  std::vector<domain::SegmentState> stale(3);
-  auto fresh = Hold("s1", {0, 2}, "new", NowMs() + 60000, stale);
-  ASSERT_TRUE(fresh.ok()) << fresh.status();
-  EXPECT_TRUE(fresh->applied);
-  for (const domain::SegmentState& s : Seat("s1")) EXPECT_EQ(s.hold_id, "new");
-}
-
-TEST_F(CqlSeatStoreTest, AnExpiredHoldIsReclaimedOnlyAfterTheGraceAndNeverWhileReclaimingIsRefused) {
-  reclaim_grace_ms_ = 1000;
-  ASSERT_TRUE(Hold("s1", {0, 0}, "recent", NowMs() - 300)->applied);  // expired 0.3 s ago: within the grace
-  auto early = Hold("s1", {0, 0}, "early", NowMs() + 60000);
-  ASSERT_TRUE(early.ok());
-  EXPECT_FALSE(early->applied);
-  EXPECT_EQ(early->holder_hold_id, "recent");
-  EXPECT_GE(store_->counters().reclaims_deferred, 1u);
-  ASSERT_TRUE(Hold("s2", {0, 0}, "long-gone", NowMs() - 5000)->applied);
-  auto later = Hold("s2", {0, 0}, "later", NowMs() + 60000);
-  ASSERT_TRUE(later.ok());
-  EXPECT_TRUE(later->applied);
-  // The clock's skew unknown or too large: nothing is reclaimed, nor blocked.
-  reclaim_allowed_ = false;
-  ASSERT_TRUE(Hold("s1", {2, 2}, "very-old", NowMs() - 600000)->applied);
-  auto refused = Hold("s1", {2, 2}, "thief", NowMs() + 60000);
-  ASSERT_TRUE(refused.ok());
-  EXPECT_FALSE(refused->applied);
-  auto blocked = Run([&] { return store_->SetBlocked(ref_, "s1", 3, true, "maintenance"); });
-  ASSERT_TRUE(blocked.ok());
-  EXPECT_FALSE(*blocked);
-}
-
-// An expired hold whose middle segment another hold reclaimed: its release
-// frees the segments it still holds and settles (no endless retry).
-TEST_F(CqlSeatStoreTest, AReleaseFreesWhatItStillHoldsWhenAnotherTookPartOfItsJourney) {
-  ASSERT_TRUE(Hold("s1", {0, 2}, "lapsed", NowMs() - 5000)->applied);
-  ASSERT_TRUE(Hold("s1", {1, 1}, "middle", NowMs() + 60000)->applied);  // reclaims B->C only
-  auto released = Run([&] { return store_->ReleaseSeat(ref_, "s1", {0, 2}, "lapsed"); });
-  ASSERT_TRUE(released.ok()) << released.status();
-  EXPECT_TRUE(*released);
-  std::vector<domain::SegmentState> seat = Seat("s1");
-  EXPECT_EQ(seat[0].status, SeatStatus::kAvailable);
-  EXPECT_EQ(seat[1].status, SeatStatus::kHeld);
-  EXPECT_EQ(seat[1].hold_id, "middle");
-  EXPECT_EQ(seat[2].status, SeatStatus::kAvailable);
-  auto again = Run([&] { return store_->ReleaseSeat(ref_, "s1", {0, 2}, "lapsed"); });
-  ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_FALSE(*again);  // nothing of it left
-}
-
-TEST_F(CqlSeatStoreTest, OnlyTheOwnerReleasesAndBookingNeedsTheHold) {
-  ASSERT_TRUE(Hold("s1", {0, 1}, "mine", NowMs() + 60000)->applied);
-  auto wrong = Run([&] { return store_->ReleaseSeat(ref_, "s1", {0, 1}, "not-mine"); });
-  ASSERT_TRUE(wrong.ok());
-  EXPECT_FALSE(*wrong);
-  auto bad_book = Run([&] { return store_->BookSeat(ref_, "s1", {0, 1}, "not-mine", "bk-x"); });
-  ASSERT_TRUE(bad_book.ok());
-  EXPECT_FALSE(*bad_book);
-  auto book = Run([&] { return store_->BookSeat(ref_, "s1", {0, 1}, "mine", "bk-mine"); });
-  ASSERT_TRUE(book.ok());
-  EXPECT_TRUE(*book);
-  auto again = Run([&] { return store_->BookSeat(ref_, "s1", {0, 1}, "mine", "bk-mine"); });
-  ASSERT_TRUE(again.ok());
-  EXPECT_TRUE(*again);  // idempotent for the same booking
-  auto release = Run([&] { return store_->ReleaseSeat(ref_, "s1", {0, 1}, "mine"); });
-  ASSERT_TRUE(release.ok());
-  EXPECT_FALSE(*release);  // booked now: a release of the hold frees nothing
-  auto unbook = Run([&] { return store_->UnbookSeat(ref_, "s1", {0, 1}, "bk-mine"); });
-  ASSERT_TRUE(unbook.ok());
-  EXPECT_TRUE(*unbook);
-  EXPECT_EQ(Seat("s1")[0].status, SeatStatus::kAvailable);
-}
-
-TEST_F(CqlSeatStoreTest, LiveHoldsPerUserAreLimitedAndExpiredOnesDoNotCount) {
-  const int64_t later = NowMs() + 60000;
-  auto begin = [&](const std::string& id, int64_t expires) {
-    Intent i = HoldIntent("u", id, expires);
-    return Run([&] { return store_->BeginHold(i, 2); });
-  };
-  auto first = begin("h1", NowMs() - 1);
-  ASSERT_TRUE(first.ok()) << first.status();
-  EXPECT_EQ(*first, LimitOutcome::kRecorded);
-  EXPECT_EQ(*begin("h2", later), LimitOutcome::kRecorded);
-  EXPECT_EQ(*begin("h3", later), LimitOutcome::kRecorded);  // h1 has expired: it does not count
-  EXPECT_EQ(*begin("h4", later), LimitOutcome::kLimitReached);
-  // The refused one's marker is the caller's to remove; h2 ends too.
-  ASSERT_TRUE(Run([&] { return store_->EndLive("org", "u", "h4"); }).ok());
-  ASSERT_TRUE(Run([&] { return store_->EndLive("org", "u", "h2"); }).ok());
-  EXPECT_EQ(*begin("h5", later), LimitOutcome::kRecorded);
-  // Nothing conditional on the user's partition to count.
-  EXPECT_EQ(store_->counters().Of(DbOp::kLwt, DbTable::kUserLedger), 0u);
-}
-
-TEST_F(CqlSeatStoreTest, RacingHoldsOfOneUserNeverExceedTheLimit) {
-  for (int round = 0; round < 5; ++round) {
-    const std::string user = "racer-" + std::to_string(round);
-    constexpr int kRacers = 8;
-    std::vector<Intent> intents;
-    for (int i = 0; i < kRacers; ++i) intents.push_back(HoldIntent(user, user + "-h" + std::to_string(i), NowMs() + 60000));
-    auto outcomes = Run([&]() -> asio::awaitable<std::vector<absl::StatusOr<LimitOutcome>>> {
-      std::vector<asio::awaitable<absl::StatusOr<LimitOutcome>>> racing;
-      for (Intent& i : intents) racing.push_back(store_->BeginHold(i, 2));
-      co_return co_await Gather(std::move(racing));
-    });
-    int recorded = 0;
-    for (int i = 0; i < kRacers; ++i) {
-      ASSERT_TRUE(outcomes[static_cast<size_t>(i)].ok()) << outcomes[static_cast<size_t>(i)].status();
-      if (*outcomes[static_cast<size_t>(i)] == LimitOutcome::kRecorded) {
-        ++recorded;
-      } else {
-        const std::string id = user + "-h" + std::to_string(i);
-        ASSERT_TRUE(Run([&] { return store_->EndLive("org", user, id); }).ok());
-      }
-    }
-    EXPECT_LE(recorded, 2) << "round " << round;
-    // The refused ones' markers are gone: exactly what the limit leaves is left.
-    int more = 0;
-    for (int i = 0; i < 3; ++i) {
-      Intent later = HoldIntent(user, user + "-later" + std::to_string(i), NowMs() + 60000);
-      if (*Run([&] { return store_->BeginHold(later, 2); }) == LimitOutcome::kRecorded) ++more;
-    }
-    EXPECT_EQ(recorded + more, 2) << "round " << round;
-  }
-}
-
-TEST_F(CqlSeatStoreTest, AHoldsRecordIsWrittenOnceByWhicheverComesFirst) {
-  HoldRecord h = HoldOf("u", "h1", "s1", NowMs() + 60000);
-  h.request_key = "k";
-  auto made = Run([&] { return store_->CreateHoldRecord(h); });
-  ASSERT_TRUE(made.ok()) << made.status();
-  EXPECT_TRUE(made->applied);
-  // The repairer's fence comes too late: the record it finds is active.
-  HoldRecord fence = h;
-  fence.state = domain::HoldState::kAbandoned;
-  auto fenced = Run([&] { return store_->CreateHoldRecord(fence); });
-  ASSERT_TRUE(fenced.ok());
-  EXPECT_FALSE(fenced->applied);
-  ASSERT_TRUE(fenced->hold.has_value());
-  EXPECT_EQ(fenced->hold->state, domain::HoldState::kActive);
-  // ...and the other way round.
-  HoldRecord h2 = HoldOf("u", "h2", "s1", NowMs() + 60000);
-  HoldRecord fence2 = h2;
-  fence2.state = domain::HoldState::kAbandoned;
-  ASSERT_TRUE(Run([&] { return store_->CreateHoldRecord(fence2); })->applied);
-  auto late = Run([&] { return store_->CreateHoldRecord(h2); });
-  ASSERT_TRUE(late.ok());
-  EXPECT_FALSE(late->applied);
-  EXPECT_EQ(late->hold->state, domain::HoldState::kAbandoned);
-}
-
-TEST_F(CqlSeatStoreTest, LedgerStepsApplyOnlyFromTheStateTheyName) {
-  HoldRecord h = HoldOf("u", "h1", "s1", NowMs() + 60000);
-  ASSERT_TRUE(Run([&] { return store_->CreateHoldRecord(h); })->applied);
-  // Confirm begins: active → confirming, with a pending booking.
-  BookingRecord b;
-  b.booking_id = "bk-h1";
-  b.hold_id = "h1";
-  b.order_id = "o1";
-  b.organization_id = "org";
-  b.user_id = "u";
-  b.trip_id = "t1";
-  b.seat_ids = {"s1"};
-  b.range = {0, 0};
-  LedgerStep confirm;
-  confirm.organization_id = "org";
-  confirm.user_id = "u";
-  confirm.hold_id = "h1";
-  confirm.hold_from = domain::HoldState::kActive;
-  confirm.hold_to = domain::HoldState::kConfirming;
-  confirm.order_id = "o1";
-  confirm.booking_id = "bk-h1";
-  confirm.booking_to = domain::BookingState::kPending;
-  confirm.new_booking = b;
-  auto began = Run([&] { return store_->Step(confirm); });
-  ASSERT_TRUE(began.ok()) << began.status();
-  EXPECT_TRUE(began->applied);
-  // A release racing it names `active`: it does not apply, and says why.
-  LedgerStep release;
-  release.organization_id = "org";
-  release.user_id = "u";
-  release.hold_id = "h1";
-  release.hold_from = domain::HoldState::kActive;
-  release.hold_to = domain::HoldState::kReleasing;
-  auto lost = Run([&] { return store_->Step(release); });
-  ASSERT_TRUE(lost.ok());
-  EXPECT_FALSE(lost->applied);
-  ASSERT_TRUE(lost->hold.has_value());
-  EXPECT_EQ(lost->hold->state, domain::HoldState::kConfirming);
-  EXPECT_EQ(lost->hold->order_id, "o1");
-  // A second confirm for another order loses the same way.
-  LedgerStep other = confirm;
-  other.order_id = "o2";
-  other.new_booking->order_id = "o2";
-  auto other_lost = Run([&] { return store_->Step(other); });
-  ASSERT_TRUE(other_lost.ok());
-  EXPECT_FALSE(other_lost->applied);
-  ASSERT_TRUE(other_lost->booking.has_value());
-  EXPECT_EQ(other_lost->booking->order_id, "o1");
-  // The same confirm again is "in place" (a retry finds its own step).
-  auto retried = Run([&] { return store_->Step(confirm); });
-  ASSERT_TRUE(retried.ok());
-  EXPECT_TRUE(retried->applied);
-  // Commit, then the booking may be cancelled.
-  LedgerStep commit;
-  commit.organization_id = "org";
-  commit.user_id = "u";
-  commit.hold_id = "h1";
-  commit.booking_id = "bk-h1";
-  commit.hold_from = domain::HoldState::kConfirming;
-  commit.hold_to = domain::HoldState::kConfirmed;
-  commit.booking_from = domain::BookingState::kPending;
-  commit.booking_to = domain::BookingState::kConfirmed;
-  commit.end_live = true;
-  ASSERT_TRUE(Run([&] { return store_->Step(commit); })->applied);
-  auto booking = Run([&] { return store_->GetBooking("org", "u", "bk-h1"); });
-  ASSERT_TRUE(booking.ok() && booking->has_value());
-  EXPECT_EQ((*booking)->state, domain::BookingState::kConfirmed);
-  // A step the lifecycle does not allow is refused before anything is sent.
-  LedgerStep backwards = commit;
-  backwards.hold_from = domain::HoldState::kConfirmed;
-  backwards.hold_to = domain::HoldState::kActive;
-  EXPECT_EQ(Run([&] { return store_->Step(backwards); }).status().code(), absl::StatusCode::kInternal);
-}
-
-TEST_F(CqlSeatStoreTest, IntentsAreFoundByWindowAndDroppedIdempotently) {
-  Intent a = HoldIntent("u", "ha", NowMs() + 60000);
-  Intent b = HoldIntent("v", "hb", NowMs() + 60000);
-  ASSERT_TRUE(Run([&] { return store_->RecordIntent(a); }).ok());
-  ASSERT_TRUE(Run([&] { return store_->BeginHold(b, 2); }).ok());  // a hold's start records its intent
-  auto found = Run([&] { return store_->IntentsIn(a.key.window); });
-  ASSERT_TRUE(found.ok()) << found.status();
-  std::set<std::string> holds;
-  for (const Intent& i : *found) holds.insert(i.hold_id);
-  EXPECT_TRUE(holds.count("ha"));
-  EXPECT_TRUE(holds.count("hb") || b.key.window != a.key.window);
-  for (const Intent& i : *found) {
-    if (i.hold_id != "ha") continue;
-    EXPECT_EQ(i.kind, domain::IntentKind::kHold);
-    EXPECT_EQ(i.seat_ids, std::vector<std::string>{"s1"});
-    EXPECT_EQ(i.expires_at_ms, a.expires_at_ms);
-  }
-  std::vector<IntentKey> keys = {a.key, b.key, a.key};
-  ASSERT_TRUE(Run([&] { return store_->DropIntents(keys); }).ok());
-  ASSERT_TRUE(Run([&] { return store_->DropIntents(keys); }).ok());
-  auto after = Run([&] { return store_->IntentsIn(a.key.window); });
-  ASSERT_TRUE(after.ok());
-  for (const Intent& i : *after) EXPECT_NE(i.hold_id, "ha");
-  // The shared progress.
-  auto none = Run([&] { return store_->RepairedBefore(); });
-  ASSERT_TRUE(none.ok());
-  EXPECT_FALSE(none->has_value());
-  ASSERT_TRUE(Run([&] { return store_->SetRepairedBefore(42); }).ok());
-  EXPECT_EQ(Run([&] { return store_->RepairedBefore(); })->value_or(0), 42);
-}
-
-TEST_F(CqlSeatStoreTest, ReloadingTheSameTripNeverResetsSeats) {
-  ASSERT_TRUE(Hold("s2", {0, 2}, "kept", NowMs() + 60000)->applied);
-  auto again = Run([&] { return store_->CreateTrip(trip_); });
-  ASSERT_TRUE(again.ok());
-  EXPECT_EQ(*again, CreateTripOutcome::kUnchanged);
-  EXPECT_EQ(Seat("s2")[1].hold_id, "kept");
-  domain::TripDefinition changed = trip_;
-  changed.seats[0].price_paisa = 5;
-  auto conflict = Run([&] { return store_->CreateTrip(changed); });
-  ASSERT_TRUE(conflict.ok());
-  EXPECT_EQ(*conflict, CreateTripOutcome::kConflict);
-  auto missing = Run([&] { return store_->LoadSnapshot(TripRef{"org", "nope"}); });
-  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(CqlSeatStoreTest, NoClockCanHideAHoldBehindATripsFirstRows) {
