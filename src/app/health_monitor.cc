@@ -29,19 +29,26 @@ std::string DegradedList(const health::Readiness& r) {
 
 }  // namespace
 
-HealthMonitor::HealthMonitor(cql::Session& session, health::HealthRules rules, ReadParts read_parts,
-                             OnChange on_change)
-    : session_(session), rules_(rules), read_parts_(std::move(read_parts)), on_change_(std::move(on_change)) {
-  probe_options_.consistency = cql::Consistency::kOne;
-  // A probe never outlives its interval: an answer later than that would be
-  // too late to count anyway.
-  probe_options_.timeout = health::HealthRules::kProbeInterval;
+HealthMonitor::HealthMonitor(Probe probe, health::HealthRules rules, ReadParts read_parts, OnChange on_change)
+    : probe_(std::move(probe)), rules_(rules), read_parts_(std::move(read_parts)), on_change_(std::move(on_change)) {}
+
+HealthMonitor::Probe HealthMonitor::CqlProbe(cql::Session& session) {
+  return [&session]() -> asio::awaitable<absl::Status> {
+    cql::QueryOptions options;
+    options.consistency = cql::Consistency::kOne;
+    // A probe never outlives its interval: an answer later than that would
+    // be too late to count anyway.
+    options.timeout = health::HealthRules::kProbeInterval;
+    std::vector<cql::Value> none;
+    absl::StatusOr<cql::Result> answer = co_await session.Query(kProbe, std::move(none), options);
+    co_return answer.status();
+  };
 }
 
 asio::awaitable<void> HealthMonitor::Start() {
   const asio::any_io_executor ex = co_await asio::this_coro::executor;
   timer_.emplace(ex);
-  co_await Probe();
+  co_await ProbeOnce();
   Publish();
   asio::co_spawn(ex, Run(), asio::detached);
 }
@@ -51,9 +58,8 @@ void HealthMonitor::Stop() {
   if (timer_.has_value()) timer_->cancel();
 }
 
-asio::awaitable<void> HealthMonitor::Probe() {
-  std::vector<cql::Value> none;
-  absl::StatusOr<cql::Result> answer = co_await session_.Query(kProbe, std::move(none), probe_options_);
+asio::awaitable<void> HealthMonitor::ProbeOnce() {
+  absl::Status answer = co_await probe_();
   if (answer.ok()) last_answer_ = Clock::now();
 }
 
@@ -67,7 +73,7 @@ asio::awaitable<void> HealthMonitor::Run() {
     asio::error_code ec;
     co_await timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping_) break;
-    co_await Probe();
+    co_await ProbeOnce();
     if (stopping_) break;
     Publish();
   }

@@ -30,9 +30,14 @@ class HealthMonitor {
   // Reads everything the rule needs but the probe's answer age.
   using ReadParts = std::function<health::HealthInputs()>;
   using OnChange = std::function<void(bool ready)>;
+  // One question to the database, answered (OK) or not, within the probe
+  // interval.
+  using Probe = std::function<asio::awaitable<absl::Status>()>;
 
-  // `session` must outlive the monitor.
-  HealthMonitor(cql::Session& session, health::HealthRules rules, ReadParts read_parts, OnChange on_change);
+  HealthMonitor(Probe probe, health::HealthRules rules, ReadParts read_parts, OnChange on_change);
+  // The probe of a CQL session (`session` must outlive the monitor): a read
+  // of the node's own system table.
+  static Probe CqlProbe(cql::Session& session);
   HealthMonitor(const HealthMonitor&) = delete;
   HealthMonitor& operator=(const HealthMonitor&) = delete;
 
@@ -52,16 +57,15 @@ class HealthMonitor {
  private:
   using Clock = std::chrono::steady_clock;
 
-  asio::awaitable<void> Probe();
+  asio::awaitable<void> ProbeOnce();
   asio::awaitable<void> Run();
   // Assesses and reports a change; logs a change of the degraded list.
   void Publish();
 
-  cql::Session& session_;
+  Probe probe_;
   health::HealthRules rules_;
   ReadParts read_parts_;
   OnChange on_change_;
-  cql::QueryOptions probe_options_;
   std::optional<asio::steady_timer> timer_;
   std::optional<Clock::time_point> last_answer_;
   std::optional<health::Readiness> published_;

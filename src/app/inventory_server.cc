@@ -31,6 +31,7 @@
 #include "service/inventory.h"
 #include "storage/cql/cql_seat_store.h"
 #include "storage/cql/schema.h"
+#include "storage/embedded/sqlite_seat_store.h"
 
 namespace inventory {
 namespace {
@@ -74,8 +75,12 @@ InventoryServer::~InventoryServer() { Shutdown(); }
 absl::Status InventoryServer::Start() {
   work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(io_.get_executor());
   io_thread_ = std::thread([this] { io_.run(); });
-  if (absl::Status s = ConnectDatabase(); !s.ok()) return s;
-  ConnectRedis();
+  if (config_.store == "embedded") {
+    if (absl::Status s = OpenEmbeddedStore(); !s.ok()) return s;
+  } else {
+    if (absl::Status s = ConnectDatabase(); !s.ok()) return s;
+    ConnectRedis();
+  }
   if (absl::Status s = StartService(); !s.ok()) return s;
   if (absl::Status s = StartGrpc(); !s.ok()) return s;
   StartHealth();
@@ -90,13 +95,19 @@ absl::Status InventoryServer::StartHttp() {
     MetricsSources out;
     out.requests = &request_metrics_;
     out.inventory = inventory_.get();
-    out.database = &store_->counters();
+    out.database = cql_store_ != nullptr ? &cql_store_->counters() : nullptr;
     out.admission = admission_.get();
-    out.redis = redis_->stats();
-    out.redis_connected = redis_->connected();
-    out.database_connections = db_->open_connections();
-    out.database_nodes = db_->Hosts();
-    out.database_local_dc = db_->local_datacenter();
+    out.embedded = embedded_store_ != nullptr;
+    if (embedded_store_ != nullptr) out.embedded_commits = embedded_store_->commits();
+    if (redis_ != nullptr) {
+      out.redis = redis_->stats();
+      out.redis_connected = redis_->connected();
+    }
+    if (db_ != nullptr) {
+      out.database_connections = db_->open_connections();
+      out.database_nodes = db_->Hosts();
+      out.database_local_dc = db_->local_datacenter();
+    }
     return out;
   };
   http_->Handle("/metrics", [sources] {
@@ -173,6 +184,22 @@ absl::Status InventoryServer::ConnectDatabase() {
   return absl::OkStatus();
 }
 
+absl::Status InventoryServer::OpenEmbeddedStore() {
+  storage::SqliteStoreOptions options;
+  options.path = config_.embedded_path;
+  // Intents by window as the CQL store keeps them (see StartService).
+  options.intent_window_ms = std::max<int64_t>(1000, config_.repair_min_age.count() / 2);
+  // The clocks are set once the service's clock exists: through pointers.
+  options.now = [this] { return clock_->Now(); };
+  options.reclaim_now = [this] { return clock_->ReclaimNow(); };
+  absl::StatusOr<std::unique_ptr<storage::SqliteSeatStore>> store = storage::SqliteSeatStore::Open(options);
+  if (!store.ok()) return store.status();
+  embedded_store_ = store->get();
+  store_ = std::move(*store);
+  spdlog::info("backend=database state=open kind=embedded path={} (one process; no Redis)", config_.embedded_path);
+  return absl::OkStatus();
+}
+
 void InventoryServer::ConnectRedis() {
   redis::ClientOptions options;
   options.host = config_.redis.host == "localhost" ? "127.0.0.1" : config_.redis.host;
@@ -205,19 +232,23 @@ absl::Status InventoryServer::StartService() {
   clock_ = std::make_unique<service::ClockGuard>(UnixNowMs, config_.clock_skew_tolerance.count(), 3 * kClockCheckMs);
   service::ClockGuard* clock = clock_.get();
 
-  storage::CqlStoreOptions store_options;
-  store_options.keyspace = config_.db_keyspace;
-  store_options.consistency = ConsistencyByName(config_.db_consistency);
-  store_options.serial_consistency =
-      config_.db_serial_consistency == "LOCAL_SERIAL" ? cql::Consistency::kLocalSerial : cql::Consistency::kSerial;
-  // Intents are read by window once min_age old: half of it keeps the
-  // repair of an abandoned operation within min_age * 1.5 + interval.
-  store_options.intent_window_ms = std::max<int64_t>(1000, config_.repair_min_age.count() / 2);
-  store_options.now = [clock] { return clock->Now(); };
-  store_options.reclaim_now = [clock] { return clock->ReclaimNow(); };
-  store_ = std::make_unique<storage::CqlSeatStore>(*db_, store_options);
-  absl::Status prepared = RunOn(io_, [&]() { return store_->Prepare(); });
-  if (!prepared.ok()) return prepared;
+  if (store_ == nullptr) {
+    storage::CqlStoreOptions store_options;
+    store_options.keyspace = config_.db_keyspace;
+    store_options.consistency = ConsistencyByName(config_.db_consistency);
+    store_options.serial_consistency =
+        config_.db_serial_consistency == "LOCAL_SERIAL" ? cql::Consistency::kLocalSerial : cql::Consistency::kSerial;
+    // Intents are read by window once min_age old: half of it keeps the
+    // repair of an abandoned operation within min_age * 1.5 + interval.
+    store_options.intent_window_ms = std::max<int64_t>(1000, config_.repair_min_age.count() / 2);
+    store_options.now = [clock] { return clock->Now(); };
+    store_options.reclaim_now = [clock] { return clock->ReclaimNow(); };
+    auto cql_store = std::make_unique<storage::CqlSeatStore>(*db_, store_options);
+    absl::Status prepared = RunOn(io_, [&]() { return cql_store->Prepare(); });
+    if (!prepared.ok()) return prepared;
+    cql_store_ = cql_store.get();
+    store_ = std::move(cql_store);
+  }
   service::InventoryOptions options;
   options.hold_ttl_default = config_.hold_ttl_default;
   options.hold_ttl_min = config_.hold_ttl_min;
@@ -236,7 +267,7 @@ absl::Status InventoryServer::StartService() {
   options.clock_check_interval = std::chrono::milliseconds(kClockCheckMs);
   options.repair.min_age = config_.repair_min_age;
   options.repair.interval = config_.repair_interval;
-  if (config_.prelock) {
+  if (config_.prelock && redis_ != nullptr) {
     cache::RedisEdgeGuardOptions edge_options;
     edge_options.marker_lifetime = config_.marker_ttl;
     edge_ = std::make_unique<cache::RedisEdgeGuard>(*redis_, "inv", [clock] { return clock->Now(); }, edge_options);
@@ -285,8 +316,13 @@ void InventoryServer::StartHealth() {
   // Read on the io thread, which owns every part read.
   auto read_parts = [this] {
     health::HealthInputs in;
-    for (const cql::HostInfo& h : db_->Hosts()) in.database_nodes_connected += h.open_connections > 0 ? 1 : 0;
-    in.redis_connected = redis_->connected();
+    if (db_ != nullptr) {
+      for (const cql::HostInfo& h : db_->Hosts()) in.database_nodes_connected += h.open_connections > 0 ? 1 : 0;
+    } else {
+      in.database_nodes_connected = 1;  // the embedded store's file is open
+    }
+    in.redis_used = redis_ != nullptr;
+    in.redis_connected = redis_ != nullptr && redis_->connected();
     in.clock_reclaim_allowed = clock_->ReclaimAllowed();
     const service::ServiceStats& s = inventory_->stats();
     in.repair_backlog = s.repair_backlog;
@@ -304,7 +340,14 @@ void InventoryServer::StartHealth() {
   };
   health::HealthRules rules;
   rules.repair_max_age = health::HealthRules::RepairMaxAge(config_.repair_min_age, config_.repair_interval);
-  health_ = std::make_unique<HealthMonitor>(*db_, rules, std::move(read_parts), std::move(on_change));
+  HealthMonitor::Probe probe;
+  if (db_ != nullptr) {
+    probe = HealthMonitor::CqlProbe(*db_);
+  } else {
+    storage::SeatStore* store = store_.get();
+    probe = [store]() -> asio::awaitable<absl::Status> { co_return (co_await store->DatabaseNowMs()).status(); };
+  }
+  health_ = std::make_unique<HealthMonitor>(std::move(probe), rules, std::move(read_parts), std::move(on_change));
   RunOn(io_, [&]() { return health_->Start(); });
 }
 

@@ -33,6 +33,8 @@ class Client;
 }
 namespace inventory::storage {
 class CqlSeatStore;
+class SeatStore;
+class SqliteSeatStore;
 }
 namespace inventory::service {
 class ClockGuard;
@@ -68,6 +70,7 @@ class InventoryServer {
 
  private:
   absl::Status ConnectDatabase();
+  absl::Status OpenEmbeddedStore();
   void ConnectRedis();
   absl::Status StartService();
   absl::Status StartGrpc();
@@ -84,7 +87,10 @@ class InventoryServer {
   // The change feed blocks on its reads: it has a Redis connection of its own.
   std::unique_ptr<redis::Client> feed_redis_;
   std::unique_ptr<service::ClockGuard> clock_;
-  std::unique_ptr<storage::CqlSeatStore> store_;
+  // The store: the CQL one (cql_store_ set) or the embedded one.
+  std::unique_ptr<storage::SeatStore> store_;
+  storage::CqlSeatStore* cql_store_ = nullptr;
+  storage::SqliteSeatStore* embedded_store_ = nullptr;
   std::unique_ptr<cache::EdgeGuard> edge_;
   std::unique_ptr<cache::ChangeFeed> feed_;
   std::unique_ptr<service::Inventory> inventory_;

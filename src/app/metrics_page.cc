@@ -96,7 +96,7 @@ std::string RenderMetrics(const MetricsSources& sources) {
   constexpr std::string_view kDb = "inventory_db_operations_total";
   constexpr std::string_view kDbHelp =
       "Database requests sent, by kind (read, serial_read, write, lwt) and table.";
-  for (int op = 0; op < storage::kDbOpCount; ++op) {
+  for (int op = 0; op < storage::kDbOpCount && sources.database != nullptr; ++op) {
     for (int table = 0; table < storage::kDbTableCount; ++table) {
       const auto o = static_cast<storage::DbOp>(op);
       const auto t = static_cast<storage::DbTable>(table);
@@ -104,6 +104,11 @@ std::string RenderMetrics(const MetricsSources& sources) {
                    {{"kind", std::string(storage::DbOpName(o))}, {"table", std::string(storage::DbTableName(t))}},
                    static_cast<double>(sources.database->Of(o, t)));
     }
+  }
+  if (sources.embedded) {
+    page.Counter("inventory_embedded_commits_total",
+                 "Transactions the embedded store committed (those that wrote were on disk before their call returned).", {},
+                 static_cast<double>(sources.embedded_commits));
   }
   page.Gauge("inventory_db_connections", "Open database connections.", {},
              static_cast<double>(sources.database_connections));
@@ -189,7 +194,7 @@ std::string RenderMetrics(const MetricsSources& sources) {
   page.Counter("inventory_reclaims_deferred_total",
                "Seat writes that left a seat to its expired hold (within the tolerance after expiry, or the skew "
                "too large).",
-               {}, static_cast<double>(sources.database->reclaims_deferred));
+               {}, static_cast<double>(sources.database != nullptr ? sources.database->reclaims_deferred : 0));
 
   const service::SnapshotCacheStats& c = sources.inventory->cache().stats();
   page.Counter("inventory_seatmap_cache_hits_total", "Seat-map snapshot reads answered from the cache.", {},
@@ -276,8 +281,9 @@ std::string RenderHealth(const MetricsSources& sources) {
   for (const cql::HostInfo& n : sources.database_nodes) up += n.up ? 1 : 0;
   return absl::StrCat(R"({"status":"serving","database_connections":)", sources.database_connections,
                       R"(,"database":{"nodes":)", sources.database_nodes.size(), R"(,"nodes_up":)", up,
-                      R"(,"local_dc":")", sources.database_local_dc, R"("})",
-                      R"(,"redis":")", sources.redis_connected ? "connected" : "unavailable",
+                      R"(,"local_dc":")", sources.database_local_dc, R"(","store":")",
+                      sources.embedded ? "embedded" : "cql", R"("})", R"(,"redis":")",
+                      sources.embedded ? "unused" : sources.redis_connected ? "connected" : "unavailable",
                       R"(","clock":{"skew_ms":)", skew, R"(,"tolerance_ms":)", clock.tolerance_ms(),
                       R"(,"reclaim":")", clock.ReclaimAllowed() ? "allowed" : "refused",
                       R"("},"repair":{"backlog":)", s.repair_backlog, R"(,"oldest_pending_s":)",

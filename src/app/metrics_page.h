@@ -24,7 +24,9 @@ namespace inventory {
 struct MetricsSources {
   const api::RequestMetrics* requests = nullptr;   // required
   const service::Inventory* inventory = nullptr;   // required
-  const storage::StoreCounters* database = nullptr;  // required
+  const storage::StoreCounters* database = nullptr;  // the CQL store's (null: embedded)
+  bool embedded = false;                              // the embedded store
+  uint64_t embedded_commits = 0;
   const service::Admission* admission = nullptr;     // optional
   redis::ClientStats redis;       // copied out by the caller
   bool redis_connected = false;

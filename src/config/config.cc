@@ -61,6 +61,10 @@ absl::Status Validate(const Config& c) {
   if (c.grpc_port == 0) return absl::InvalidArgumentError("grpc-port: must be 1..65535");
   if (c.http_port == 0) return absl::InvalidArgumentError("http-port: must be 1..65535");
   if (c.grpc_port == c.http_port) return absl::InvalidArgumentError("http-port: must differ from grpc-port");
+  if (c.store != "cql" && c.store != "embedded") return absl::InvalidArgumentError("store: cql or embedded");
+  if (c.store == "embedded" && c.embedded_path.empty()) {
+    return absl::InvalidArgumentError("embedded-path: must not be empty");
+  }
   if (c.db_hosts.empty()) return absl::InvalidArgumentError("scylla-hosts: at least one host");
   if (c.db_keyspace.empty()) return absl::InvalidArgumentError("scylla-keyspace: must not be empty");
   if (c.db_tls && c.db_tls_ca_file.empty()) return absl::InvalidArgumentError("scylla-tls: needs scylla-tls-ca-file");
@@ -183,6 +187,10 @@ absl::StatusOr<ParsedConfig> ParseConfig(int argc, const char* const* argv) {
   app.add_option("--listen-address", c.listen_address, "Address the gRPC and HTTP listeners bind")->envname("LISTEN_ADDRESS");
   app.add_option("--grpc-port", c.grpc_port, "gRPC port")->envname("GRPC_PORT");
   app.add_option("--http-port", c.http_port, "HTTP port for /health and /metrics")->envname("HTTP_PORT");
+  app.add_option("--store", c.store, "Store: cql (Cassandra/ScyllaDB with Redis) or embedded (SQLite, one process)")
+      ->envname("STORE");
+  app.add_option("--embedded-path", c.embedded_path, "The embedded store's database file (its folder must exist)")
+      ->envname("EMBEDDED_PATH");
   app.add_option("--scylla-hosts", hosts, "Database contact points, comma-separated (host or host:port)")->envname("SCYLLA_HOSTS");
   app.add_option("--scylla-port", c.db_port, "CQL port for hosts given without one")->envname("SCYLLA_PORT");
   app.add_option("--scylla-keyspace", c.db_keyspace, "Keyspace (created if missing)")->envname("SCYLLA_KEYSPACE");

@@ -25,6 +25,11 @@ struct Config {
   uint16_t grpc_port = 9083;
   uint16_t http_port = 8083;
 
+  // The store: "cql" (ScyllaDB or Cassandra, with Redis in front) or
+  // "embedded" (SQLite in `embedded_path`; one process, no Redis).
+  std::string store = "cql";
+  std::string embedded_path = "inventory.db";
+
   // Database (ScyllaDB or Cassandra over CQL native protocol v4).
   std::vector<std::string> db_hosts = {"localhost"};
   uint16_t db_port = 9042;

@@ -17,7 +17,7 @@ class ConfigTest : public ::testing::Test {
  protected:
   void TearDown() override {
     for (const char* name : {"GRPC_PORT", "SCYLLA_HOSTS", "REDIS_ADDR", "HOLD_TTL_SECONDS", "HTTP_PORT",
-                             "SEATMAP_CACHE_BYTES", "SEATMAP_NOT_FOUND_TTL_MS"}) {
+                             "SEATMAP_CACHE_BYTES", "SEATMAP_NOT_FOUND_TTL_MS", "STORE", "EMBEDDED_PATH"}) {
       unsetenv(name);
     }
   }
@@ -108,9 +108,25 @@ struct BadCase {
   const char* names;  // the setting the message must name
 };
 
+TEST_F(ConfigTest, TheStoreIsCqlUnlessEmbeddedIsAsked) {
+  auto parsed = Parse({});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.store, "cql");
+  setenv("STORE", "embedded", 1);
+  setenv("EMBEDDED_PATH", "/data/inventory.db", 1);
+  parsed = Parse({});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.store, "embedded");
+  EXPECT_EQ(parsed->config.embedded_path, "/data/inventory.db");
+}
+
 TEST_F(ConfigTest, BadValuesAreRefusedNamingTheSetting) {
   const std::vector<BadCase> cases = {
       {{"--grpc-port", "0"}, "grpc-port"},
+      {{"--store", "mysql"}, "store"},
+      {{"--store", "embedded", "--embedded-path", ""}, "embedded-path"},
+      {{"--watch-heartbeat-ms", "50"}, "watch-heartbeat-ms"},
+      {{"--watch-max-behind", "0"}, "watch-max-behind"},
       {{"--grpc-port", "70000"}, "grpc-port"},
       {{"--http-port", "9083"}, "http-port"},
       {{"--scylla-hosts", ":9042"}, "scylla-hosts"},

@@ -20,7 +20,7 @@ Readiness Assess(const HealthInputs& in, const HealthRules& rules) {
       in.database_answer_age.has_value() && *in.database_answer_age <= rules.database_window;
   r.ready = in.database_nodes_connected > 0 && answered_recently;
   if (!r.ready) r.degraded.push_back(Degraded::kDatabase);
-  if (!in.redis_connected) r.degraded.push_back(Degraded::kRedis);
+  if (in.redis_used && !in.redis_connected) r.degraded.push_back(Degraded::kRedis);
   if (!in.clock_reclaim_allowed) r.degraded.push_back(Degraded::kClock);
   if (in.repair_backlog > 0 && in.repair_oldest_pending_ms > rules.repair_max_age.count()) {
     r.degraded.push_back(Degraded::kRepair);

@@ -47,6 +47,7 @@ struct HealthInputs {
   // How long ago the database probe last got an answer; nullopt if never.
   std::optional<std::chrono::milliseconds> database_answer_age;
   bool redis_connected = false;
+  bool redis_used = true;  // false: the instance has no Redis (the embedded store)
   bool clock_reclaim_allowed = false;  // service::ClockGuard::ReclaimAllowed()
   uint64_t repair_backlog = 0;         // intents found and not yet repaired
   int64_t repair_oldest_pending_ms = 0;  // the age of the oldest of them

@@ -47,6 +47,12 @@ TEST(ReadinessTest, Table) {
        {"database"}},
       {"several nodes connected", [](HealthInputs& in) { in.database_nodes_connected = 3; }, true, {}},
       {"redis down still ready", [](HealthInputs& in) { in.redis_connected = false; }, true, {"redis"}},
+      {"no redis used (embedded store)",
+       [](HealthInputs& in) {
+         in.redis_used = false;
+         in.redis_connected = false;
+       },
+       true, {}},
       {"clock skewed still ready", [](HealthInputs& in) { in.clock_reclaim_allowed = false; }, true, {"clock"}},
       {"young repair backlog",
        [](HealthInputs& in) {

@@ -1059,8 +1059,13 @@ asio::awaitable<absl::StatusOr<std::vector<WaitlistEntry>>> SqliteSeatStore::Use
 // --- Time ---
 
 asio::awaitable<absl::StatusOr<int64_t>> SqliteSeatStore::DatabaseNowMs() {
-  // One process on one machine: the database's clock is this clock.
-  co_return Now();
+  // One process on one machine: the database's clock is this clock; the
+  // read proves the worker and the file answer (the health probe uses it).
+  co_return co_await Transact<int64_t>([this](Tx& tx) -> absl::StatusOr<int64_t> {
+    INVENTORY_Q(q, tx, "SELECT 1");
+    if (!q.Next()) return q.status().ok() ? absl::InternalError("SELECT 1 answered no row") : q.status();
+    return Now();
+  });
 }
 
 }  // namespace inventory::storage
