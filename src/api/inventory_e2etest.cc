@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <future>
 #include <random>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "common/test_tcp_proxy.h"
 #include "cql/session.h"
 #include "storage/cql/cql_seat_store.h"
+#include "storage/embedded/sqlite_seat_store.h"
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
@@ -42,24 +44,37 @@ constexpr std::chrono::milliseconds kSkewTolerance{300};
 // The repairer takes an operation for abandoned at this age.
 constexpr std::chrono::milliseconds kRepairMinAge{2000};
 
+// The store the suite runs against: the embedded one with
+// INVENTORY_TEST_STORE=embedded (ctest's inventory_e2etest_embedded), else
+// Cassandra and Redis. One source, both backends.
+bool Embedded() {
+  const char* store = std::getenv("INVENTORY_TEST_STORE");
+  return store != nullptr && std::string(store) == "embedded";
+}
+
 class InventoryE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     process_ = new testing::ChildProcess();
     port_ = testing::FreePort();
     http_port_ = testing::FreePort();
-    keyspace_ = absl::StrCat("inv_e2e_", std::random_device{}() % 100000000);
-    const std::string& keyspace = keyspace_;
+    std::vector<std::string> args = {"--grpc-port", std::to_string(port_), "--http-port", std::to_string(http_port_),
+                                     "--listen-address", "127.0.0.1", "--hold-ttl-min", "1", "--seatmap-cache-ttl-ms",
+                                     std::to_string(kSeatMapTtl.count()), "--clock-skew-tolerance-ms",
+                                     std::to_string(kSkewTolerance.count()), "--repair-min-age-ms",
+                                     std::to_string(kRepairMinAge.count()), "--repair-interval-ms", "200"};
+    if (Embedded()) {
+      // The database file: what the tests' direct store opens too.
+      keyspace_ = absl::StrCat(::testing::TempDir(), "/inventory-e2e-", getpid(), "-", std::random_device{}(), ".db");
+      args.insert(args.end(), {"--store", "embedded", "--embedded-path", keyspace_});
+    } else {
+      keyspace_ = absl::StrCat("inv_e2e_", std::random_device{}() % 100000000);
+      args.insert(args.end(), {"--scylla-hosts", absl::StrCat(testing::CqlHost(), ":", testing::CqlPort()),
+                               "--redis-addr", absl::StrCat(testing::RedisHost(), ":", testing::RedisPort()),
+                               "--scylla-keyspace", keyspace_});
+    }
     const std::string log = absl::StrCat(::testing::TempDir(), "/inventory-e2e-", getpid(), ".log");
-    ASSERT_TRUE(process_->Start(
-        INVENTORYD_PATH,
-        {"--grpc-port", std::to_string(port_), "--http-port", std::to_string(http_port_), "--scylla-hosts",
-         absl::StrCat(testing::CqlHost(), ":", testing::CqlPort()), "--redis-addr",
-         absl::StrCat(testing::RedisHost(), ":", testing::RedisPort()), "--scylla-keyspace", keyspace,
-         "--listen-address", "127.0.0.1", "--hold-ttl-min", "1", "--seatmap-cache-ttl-ms",
-         std::to_string(kSeatMapTtl.count()), "--clock-skew-tolerance-ms", std::to_string(kSkewTolerance.count()),
-         "--repair-min-age-ms", std::to_string(kRepairMinAge.count()), "--repair-interval-ms", "200"},
-        log));
+    ASSERT_TRUE(process_->Start(INVENTORYD_PATH, args, log));
     auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials());
     const bool serving = testing::WaitForHealth(absl::StrCat("127.0.0.1:", port_), 90s, process_) ==
                          grpc::health::v1::HealthCheckResponse::SERVING;
@@ -690,7 +705,8 @@ TEST_F(InventoryE2eTest, WaitlistIsAFifoAndJoiningTwiceReturnsTheSameEntry) {
 
 // --- Operations cut short (an instance died between two steps) ---
 
-// The store, reached directly, as an instance that then died would use it.
+// The store, reached directly, as an instance that then died would use it:
+// `target` is the keyspace, or the embedded store's file.
 class DirectStore {
  public:
   template <typename Fn>
@@ -698,8 +714,18 @@ class DirectStore {
     return asio::co_spawn(io_, fn, asio::use_future).get();
   }
 
-  explicit DirectStore(const std::string& keyspace) : work_(asio::make_work_guard(io_)) {
+  explicit DirectStore(const std::string& target) : work_(asio::make_work_guard(io_)) {
     thread_ = std::thread([this] { io_.run(); });
+    if (Embedded()) {
+      storage::SqliteStoreOptions options;
+      options.path = target;
+      options.intent_window_ms = std::max<int64_t>(1000, kRepairMinAge.count() / 2);  // as the server
+      auto store = storage::SqliteSeatStore::Open(options);
+      EXPECT_TRUE(store.ok()) << store.status();
+      if (store.ok()) store_ = std::move(*store);
+      return;
+    }
+    const std::string& keyspace = target;
     cql::SessionOptions options;
     options.contact_points = {testing::CqlHost()};
     options.port = testing::CqlPort();
@@ -709,26 +735,29 @@ class DirectStore {
     storage::CqlStoreOptions store_options;
     store_options.keyspace = keyspace;
     store_options.intent_window_ms = std::max<int64_t>(1000, kRepairMinAge.count() / 2);  // as the server
-    store_ = std::make_unique<storage::CqlSeatStore>(*session_, store_options);
-    EXPECT_TRUE(Run([&] { return store_->Prepare(); }).ok());
+    auto store = std::make_unique<storage::CqlSeatStore>(*session_, store_options);
+    EXPECT_TRUE(Run([&] { return store->Prepare(); }).ok());
+    store_ = std::move(store);
   }
   ~DirectStore() {
     store_.reset();
-    Run([&]() -> asio::awaitable<int> {
-      co_await session_->Close();
-      co_return 0;
-    });
+    if (session_ != nullptr) {
+      Run([&]() -> asio::awaitable<int> {
+        co_await session_->Close();
+        co_return 0;
+      });
+    }
     work_.reset();
     thread_.join();
   }
-  storage::CqlSeatStore& store() { return *store_; }
+  storage::SeatStore& store() { return *store_; }
 
  private:
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::thread thread_;
   std::unique_ptr<cql::Session> session_;
-  std::unique_ptr<storage::CqlSeatStore> store_;
+  std::unique_ptr<storage::SeatStore> store_;
 };
 
 int64_t WallMs() {
@@ -906,6 +935,7 @@ TEST_F(InventoryE2eTest, SeatsOfAHoldThatNeverFinishedAreFreedByTheRepairer) {
 // --- Metrics: exact counts, so costs per request can be computed ---
 
 TEST_F(InventoryE2eTest, MetricsCountEveryCallAndWhatItCost) {
+  if (Embedded()) GTEST_SKIP() << "counts the CQL store's requests; the embedded store counts its commits";
   std::optional<testing::HttpAnswer> health = testing::HttpGet(http_port_, "/health");
   ASSERT_TRUE(health.has_value());
   EXPECT_EQ(health->status, 200);
@@ -1022,6 +1052,7 @@ TEST_F(InventoryE2eTest, ACachedSeatMapAnswerIsRebuiltWhenAHoldItShowsExpires) {
 }
 
 TEST(InventoryBackendDownTest, DatabaseUnreachableIsUnavailableNeverInternal) {
+  if (Embedded()) GTEST_SKIP() << "a database server behind a proxy: the CQL store's";
   testing::TcpProxy proxy(testing::CqlHost(), testing::CqlPort());
   testing::ChildProcess server;
   const int port = testing::FreePort();
