@@ -118,13 +118,19 @@ def delta(before, after, name, **match):
 class Service:
     """A fresh inventoryd with its own ports, stopped on exit."""
 
-    def __init__(self, build, cql, redis, keyspace, flags, log_path):
+    def __init__(self, build, cql, redis, keyspace, flags, log_path, embedded_path=None):
         self.grpc_port = free_port()
         self.http_port = free_port()
+        if embedded_path:  # the embedded store: a fresh file, no Cassandra, no Redis
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(embedded_path + suffix):
+                    os.remove(embedded_path + suffix)
+            store = ["--store", "embedded", "--embedded-path", embedded_path]
+        else:
+            store = ["--scylla-hosts", cql, "--scylla-keyspace", keyspace, "--redis-addr", redis]
         args = [os.path.join(build, "src", "inventoryd"),
                 "--grpc-port", str(self.grpc_port), "--http-port", str(self.http_port),
-                "--listen-address", "127.0.0.1",
-                "--scylla-hosts", cql, "--scylla-keyspace", keyspace, "--redis-addr", redis,
+                "--listen-address", "127.0.0.1"] + store + [
                 "--seatmap-cache-ttl-ms", str(SEATMAP_TTL_MS),
                 "--log-level", "warn"] + flags
         self.log = open(log_path, "w")
@@ -216,7 +222,7 @@ def drive_load(build, service, args, json_path, on_start=None, on_end=None):
     return before, after, summary, proc.returncode
 
 
-def figures(scenario, mode, summary, before, after, peak_rss, load_exit):
+def figures(scenario, mode, summary, before, after, peak_rss, load_exit, store="cql"):
     requests = summary["completed"]
     d = lambda name, **m: delta(before, after, name, **m)
     # The repairer's reads of intents and its shared progress, and the
@@ -226,6 +232,10 @@ def figures(scenario, mode, summary, before, after, peak_rss, load_exit):
                   d("inventory_db_operations_total", table="repair_progress") +
                   d("inventory_db_operations_total", kind="read", table="system"))
     db = d("inventory_db_operations_total") - background
+    if store == "embedded":
+        # One SQLite transaction per store call (the health probe's and the
+        # repairer's included: a few a second).
+        db = d("inventory_embedded_commits_total")
     redis = d("inventory_redis_commands_total")
     cpu = d("process_cpu_seconds_total")
     hits = d("inventory_seatmap_cache_hits_total")
@@ -235,6 +245,7 @@ def figures(scenario, mode, summary, before, after, peak_rss, load_exit):
     return {
         "scenario": scenario,
         "mode": mode,
+        "store": store,
         "requests": requests,
         "in_flight": summary["workers"],
         "elapsed_seconds": summary["elapsed_seconds"],
@@ -410,6 +421,22 @@ def markdown(runs, lwt, goals, command):
                       f"seat-hold statement, {x.get('in_flight', '?')} in flight, {x['requests']} seats): "
                       f"**{x['lwt_per_second']:.0f} LWT/s**, p50 {x['latency_ms']['p50']:.2f} ms, "
                       f"p99 {x['latency_ms']['p99']:.2f} ms."]
+    pairs = [(r, find(runs, r["scenario"], r["mode"] + ", embedded")) for r in runs if r.get("store") == "cql"]
+    pairs = [(c, e) for c, e in pairs if e]
+    if pairs:
+        lines += ["", "The same scenarios on the embedded store (SQLite, no Cassandra, no Redis; its DB ops are "
+                      "committed transactions, the health probe's and the repairer's included):", "",
+                  "| scenario | mode | req/s cql | req/s embedded | ratio | p99 ms cql | p99 ms embedded | "
+                  "CPU s/1k req cql (+ Cassandra) | CPU s/1k req embedded |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for c, e in pairs:
+            ratio = e["throughput_rps"] / c["throughput_rps"] if c["throughput_rps"] else 0
+            lines.append(
+                f"| {c['scenario']} | {c['mode']} | {c['throughput_rps']:.0f} | {e['throughput_rps']:.0f} | "
+                f"{ratio:.1f}× | {c['latency_ms']['p99']:.2f} | {e['latency_ms']['p99']:.2f} | "
+                f"{c['server']['cpu_seconds_per_1000_requests']:.3f} "
+                f"(+ {c['cassandra_cpu_seconds_per_1000_requests']:.2f}) | "
+                f"{e['server']['cpu_seconds_per_1000_requests']:.3f} |")
     lines += ["", "| scenario | target | measured | met |", "|---|---|---|---|"]
     for scenario, goal, measured, met in goals:
         lines.append(f"| {scenario} | {goal} | {measured} | {'yes' if met else '**no**'} |")
@@ -478,31 +505,41 @@ def main():
     parser.add_argument("--command", default=" ".join(sys.argv), help="command shown in the summary")
     parser.add_argument("--cluster", action="store_true",
                         help="--cql lists a cluster's nodes: spread with token-aware routing on and off")
+    parser.add_argument("--store", default="cql",
+                        help="comma-separated stores to run every scenario on: cql, embedded")
     args = parser.parse_args()
     only = {s for s in args.only.split(",") if s}
     os.makedirs(args.out, exist_ok=True)
 
     runs, lwt = [], None
-    plan = [r for r in (CLUSTER_RUNS if args.cluster else RUNS) if not only or r[0] in only]
+    stores = [s for s in args.store.split(",") if s]
+    if any(s not in ("cql", "embedded") for s in stores) or (args.cluster and stores != ["cql"]):
+        parser.error("--store: cql and/or embedded (a cluster is cql)")
+    plan = [(store,) + r for store in stores for r in (CLUSTER_RUNS if args.cluster else RUNS)
+            if not only or r[0] in only]
     keyspace = args.keyspace + ("_rf3" if args.cluster else "")
     started = time.time()
-    for i, (scenario, mode, flags, counts, workers) in enumerate(plan, 1):
+    for i, (store, scenario, mode, flags, counts, workers) in enumerate(plan, 1):
         requests = counts[1] if args.quick else counts[0]
-        log(f"[{i}/{len(plan)}] {scenario} ({mode}{': ' + ' '.join(flags) if flags else ''}): "
+        name = f"{scenario}-{mode}" + ("-embedded" if store == "embedded" else "")
+        log(f"[{i}/{len(plan)}] {scenario} ({mode}, {store}{': ' + ' '.join(flags) if flags else ''}): "
             f"{requests} requests, {workers} in flight")
+        embedded_path = os.path.join(args.out, f"embedded-{name}.db") if store == "embedded" else None
         service = Service(args.build, args.cql, args.redis, keyspace, flags,
-                          os.path.join(args.out, f"inventoryd-{scenario}-{mode}.log"))
+                          os.path.join(args.out, f"inventoryd-{name}.log"), embedded_path)
+        raw = scenario == "spread" and not args.cluster and store == "cql"
         try:
-            json_path = os.path.join(args.out, f"load-{scenario}-{mode}.json")
-            if scenario == "spread" and not args.cluster:
+            json_path = os.path.join(args.out, f"load-{name}.json")
+            if raw:
                 lwt = [run_lwt_bench(args.build, args.cql, args.keyspace, requests, workers, args.out, "before",
                                      args.cassandra_pid)]
             before, after, summary, code = run_load(args.build, service, scenario, requests, workers, json_path,
-                                                    args.cassandra_pid)
-            runs.append(figures(scenario, mode, summary, before, after, service.peak_rss_bytes(), code))
+                                                    args.cassandra_pid if store == "cql" else 0)
+            runs.append(figures(scenario, mode if store == "cql" else f"{mode}, embedded", summary, before, after,
+                                service.peak_rss_bytes(), code, store))
         finally:
             service.stop()
-        if scenario == "spread" and not args.cluster:
+        if raw:
             lwt.append(run_lwt_bench(args.build, args.cql, args.keyspace, requests, workers, args.out, "after",
                                      args.cassandra_pid))
 

@@ -11,6 +11,9 @@
 #   scripts/bench.sh                 the full run (about 10 minutes here)
 #   scripts/bench.sh --quick         a few seconds per scenario
 #   scripts/bench.sh --only spread   one scenario (comma-separated list)
+#   scripts/bench.sh --store embedded,cql
+#                                    every scenario on each store (embedded: SQLite, no
+#                                    Cassandra nor Redis), side by side in summary.md
 #   scripts/bench.sh --cluster       spread on a 3-node cluster (scripts/cluster.sh,
 #                                    127.0.0.1-3, port BENCH_CLUSTER_PORT=49042),
 #                                    token-aware routing and round robin side by

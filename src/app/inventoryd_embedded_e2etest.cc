@@ -79,6 +79,31 @@ class EmbeddedServer {
   std::unique_ptr<v1::InventoryService::Stub> stub_;
 };
 
+// Loads trip `trip`: `seats` seats S1.. (rows of 4) over A-B-C.
+::testing::AssertionResult InitTrip(v1::InventoryService::Stub& stub, const std::string& trip, int seats) {
+  v1::InitializeTripInventoryRequest req;
+  req.set_trip_id(trip);
+  req.set_organization_id(kOrg);
+  for (int s = 0; s < 2; ++s) {
+    v1::SegmentDefinition* seg = req.add_segments();
+    seg->set_segment_index(s);
+    seg->set_from_station_id(std::string(1, static_cast<char>('A' + s)));
+    seg->set_to_station_id(std::string(1, static_cast<char>('B' + s)));
+  }
+  for (int i = 1; i <= seats; ++i) {
+    v1::SeatDefinition* seat = req.mutable_seat_config()->add_seats();
+    seat->set_seat_id(absl::StrCat("S", i));
+    seat->set_row((i - 1) / 4 + 1);
+    seat->set_column((i - 1) % 4 + 1);
+  }
+  v1::InitializeTripInventoryResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 10s);
+  grpc::Status st = stub.InitializeTripInventory(&ctx, req, &resp);
+  if (!st.ok() || !resp.success()) return ::testing::AssertionFailure() << st.error_message();
+  return ::testing::AssertionSuccess();
+}
+
 std::map<std::string, v1::SeatStatus> SeatMap(v1::InventoryService::Stub& stub, const std::string& trip) {
   v1::GetSeatMapRequest req;
   req.set_trip_id(trip);
@@ -116,28 +141,7 @@ TEST(InventorydEmbeddedE2eTest, ServesWithoutServersAndKeepsWhatItAcknowledgedTh
   EmbeddedServer server(path);
   ASSERT_TRUE(server.Start());
   const std::string trip = "bus-0800";
-  {
-    v1::InitializeTripInventoryRequest req;
-    req.set_trip_id(trip);
-    req.set_organization_id(kOrg);
-    for (int s = 0; s < 2; ++s) {
-      v1::SegmentDefinition* seg = req.add_segments();
-      seg->set_segment_index(s);
-      seg->set_from_station_id(std::string(1, static_cast<char>('A' + s)));
-      seg->set_to_station_id(std::string(1, static_cast<char>('B' + s)));
-    }
-    for (int i = 1; i <= 3; ++i) {
-      v1::SeatDefinition* seat = req.mutable_seat_config()->add_seats();
-      seat->set_seat_id(absl::StrCat("S", i));
-      seat->set_row(1);
-      seat->set_column(i);
-    }
-    v1::InitializeTripInventoryResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + 10s);
-    grpc::Status st = server.stub().InitializeTripInventory(&ctx, req, &resp);
-    ASSERT_TRUE(st.ok()) << st.error_message() << server.Log();
-  }
+  ASSERT_TRUE(InitTrip(server.stub(), trip, 3)) << server.Log();
   v1::HoldSeatsResponse held = Hold(server.stub(), trip, "u1", "S1");
   ASSERT_TRUE(held.success()) << held.failure_reason();
   v1::HoldSeatsResponse to_book = Hold(server.stub(), trip, "u2", "S2");
@@ -186,27 +190,7 @@ TEST(InventorydEmbeddedE2eTest, ASigkillInAStormLosesNothingAcknowledged) {
   ASSERT_TRUE(server.Start());
   const std::string trip = "storm";
   constexpr int kSeats = 60;
-  {
-    v1::InitializeTripInventoryRequest req;
-    req.set_trip_id(trip);
-    req.set_organization_id(kOrg);
-    for (int s = 0; s < 2; ++s) {
-      v1::SegmentDefinition* seg = req.add_segments();
-      seg->set_segment_index(s);
-      seg->set_from_station_id(std::string(1, static_cast<char>('A' + s)));
-      seg->set_to_station_id(std::string(1, static_cast<char>('B' + s)));
-    }
-    for (int i = 1; i <= kSeats; ++i) {
-      v1::SeatDefinition* seat = req.mutable_seat_config()->add_seats();
-      seat->set_seat_id(absl::StrCat("S", i));
-      seat->set_row((i - 1) / 4 + 1);
-      seat->set_column((i - 1) % 4 + 1);
-    }
-    v1::InitializeTripInventoryResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + 10s);
-    ASSERT_TRUE(server.stub().InitializeTripInventory(&ctx, req, &resp).ok());
-  }
+  ASSERT_TRUE(InitTrip(server.stub(), trip, kSeats)) << server.Log();
   struct Acked {
     std::string seat;
     std::string hold_id;

@@ -12,6 +12,7 @@
 #include "cql/session.h"
 #include "storage/cql/cql_rows.h"
 #include "storage/cql/cql_statements.h"
+#include "storage/seat_claim.h"
 
 namespace inventory::storage {
 namespace {
@@ -370,26 +371,12 @@ asio::awaitable<absl::StatusOr<SeatClaim>> CqlSeatStore::HoldSeat(TripRef trip, 
           break;
         }
       }
-      SeatClaim claim;
       std::vector<SegmentState> known;
       for (const std::optional<SegmentState>& st : view) {
         known.push_back(st.value_or(SegmentState{SeatStatus::kBlocked, "", "", 0, ""}));
       }
-      domain::JourneyStatus js = domain::StatusOver(known, range, reclaim_now);
-      if (view_is_read) claim.read = known;
-      claim.blocking = js.status;
-      claim.holder_expires_at_ms = js.hold_expires_at_ms;
-      for (int s = range.first; s <= range.last; ++s) {
-        const SegmentState& st = known[static_cast<size_t>(s)];
-        const SeatStatus effective = domain::EffectiveStatus(st, reclaim_now);
-        if (effective == SeatStatus::kHeld && claim.holder_hold_id.empty()) {
-          claim.holder_hold_id = st.hold_id;
-          claim.holder_user_id = st.user_id;
-        } else if (effective == SeatStatus::kBooked && claim.holder_booking_id.empty()) {
-          claim.holder_booking_id = st.booking_id;
-          if (claim.holder_user_id.empty()) claim.holder_user_id = st.user_id;
-        }
-      }
+      SeatClaim claim = RefusedClaim(known, range, reclaim_now);
+      if (view_is_read) claim.read = std::move(known);
       co_return claim;
     }
     const int64_t now = Now();

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/unix_time.h"
 #include "cql/uuid.h"
+#include "storage/seat_claim.h"
 
 namespace inventory::storage {
 
@@ -570,26 +571,12 @@ asio::awaitable<absl::StatusOr<SeatClaim>> SqliteSeatStore::HoldSeat(TripRef tri
       claim.applied = true;
       return claim;
     }
-    // Taken: what took it, as read.
-    SeatClaim claim;
+    // Taken: what took it, as read (a cell without a row is no seat: blocked).
     std::vector<SegmentState> known;
     for (const std::optional<SegmentState>& st : *read) {
       known.push_back(st.value_or(SegmentState{SeatStatus::kBlocked, "", "", 0, ""}));
     }
-    const domain::JourneyStatus js = domain::StatusOver(known, range, reclaim_now);
-    claim.blocking = js.status;
-    claim.holder_expires_at_ms = js.hold_expires_at_ms;
-    for (int s = range.first; s <= range.last; ++s) {
-      const SegmentState& st = known[static_cast<size_t>(s)];
-      const SeatStatus effective = domain::EffectiveStatus(st, reclaim_now);
-      if (effective == SeatStatus::kHeld && claim.holder_hold_id.empty()) {
-        claim.holder_hold_id = st.hold_id;
-        claim.holder_user_id = st.user_id;
-      } else if (effective == SeatStatus::kBooked && claim.holder_booking_id.empty()) {
-        claim.holder_booking_id = st.booking_id;
-        if (claim.holder_user_id.empty()) claim.holder_user_id = st.user_id;
-      }
-    }
+    SeatClaim claim = RefusedClaim(known, range, reclaim_now);
     claim.read = std::move(known);
     return claim;
   });
