@@ -203,6 +203,10 @@ std::string RenderMetrics(const MetricsSources& sources) {
                static_cast<double>(c.misses));
   page.Counter("inventory_seatmap_cache_loads_total", "Trip snapshots loaded from the database.", {},
                static_cast<double>(c.loads));
+  page.Counter("inventory_seatmap_cache_stale_hits_total",
+               "Seat-map snapshot reads answered from a copy older than the TTL that the change feed keeps honest, "
+               "while one reload runs in the background.",
+               {}, static_cast<double>(c.stale_hits));
   page.Counter("inventory_seatmap_cache_not_found_total",
                "Seat-map snapshot reads answered NOT_FOUND from memory (a trip the database recently did not know).",
                {}, static_cast<double>(c.not_found_hits));

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
@@ -136,7 +138,11 @@ void SnapshotCache::Apply(const storage::TripRef& trip, const std::vector<domain
   if (changes.empty()) return;
   auto it = entries_.find(Key(trip));
   if (it == entries_.end()) return;
-  if (own) ++it->second.generation;
+  // A load in flight may have read the database before this change: the
+  // change is applied to its copy too when it lands (twice is harmless).
+  if (own && it->second.flight != nullptr) {
+    it->second.own_in_flight.insert(it->second.own_in_flight.end(), changes.begin(), changes.end());
+  }
   if (it->second.snapshot == nullptr) return;
   ApplyTo(it->second, changes);
   Shrink();
@@ -239,8 +245,30 @@ asio::awaitable<absl::StatusOr<SnapshotCache::SnapshotPtr>> SnapshotCache::Get(s
       Touch(cached);
       co_return cached.not_found;
     }
+    // Older than ttl but kept honest by the feed: answered at once while one
+    // reload runs in the background, so that a storm of reads never waits
+    // for a big trip's load.
+    if (options_.ttl.count() > 0 && cached.snapshot != nullptr && cached.feed_trusted &&
+        now - cached.loaded_at_ms < options_.trust_cap.count()) {
+      ++stats_.hits;
+      ++stats_.stale_hits;
+      Touch(cached);
+      SnapshotPtr served = cached.snapshot;
+      if (cached.flight == nullptr) {
+        // Named first: no temporary in a full expression holding a co_await (GCC 12).
+        const asio::any_io_executor ex = co_await asio::this_coro::executor;
+        asio::awaitable<absl::StatusOr<SnapshotPtr>> reload = Load(trip, key);
+        asio::co_spawn(ex, std::move(reload), asio::detached);
+      }
+      co_return served;
+    }
   }
   ++stats_.misses;
+  co_return co_await Load(std::move(trip), key);
+}
+
+asio::awaitable<absl::StatusOr<SnapshotCache::SnapshotPtr>> SnapshotCache::Load(storage::TripRef trip,
+                                                                              std::string key) {
   Entry& entry = Slot(trip, key);
   if (entry.flight != nullptr) {
     // Someone is loading this trip: wait for their result.
@@ -278,11 +306,14 @@ asio::awaitable<absl::StatusOr<SnapshotCache::SnapshotPtr>> SnapshotCache::Get(s
     after.loaded_at_ms = started;
     after.feed_trusted = position.ok() && epoch == feed_epoch_ && trip_epoch == after.feed_epoch;
     after.not_found_until_ms = 0;
+    if (!after.own_in_flight.empty()) ApplyTo(after, after.own_in_flight);
     Follow(trip, position);
-  } else if (absl::IsNotFound(loaded.status()) && options_.not_found_ttl.count() > 0 && current) {
+  } else if (absl::IsNotFound(loaded.status()) && options_.not_found_ttl.count() > 0 && current &&
+             after.own_in_flight.empty()) {
     after.not_found_until_ms = started + options_.not_found_ttl.count();
     after.not_found = loaded.status();
   }
+  after.own_in_flight.clear();
   if (after.snapshot == nullptr && after.not_found_until_ms == 0) {
     Drop(it);  // nothing worth keeping (a failure, or a load not kept)
   } else {

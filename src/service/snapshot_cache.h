@@ -4,15 +4,21 @@
 // A miss loads the trip from the store once, however many requests are
 // waiting for it (single flight): a storm on a trip's seat map costs one
 // database load per instance per cache lifetime (`ttl`), while the trip
-// stays within the memory budget (see Memory below).
+// stays within the memory budget (see Memory below). A copy older than `ttl`
+// that the feed keeps honest (trusted, see Trust) is still answered at once
+// while one load replaces it in the background: readers of a big trip never
+// wait for its reload; a copy the feed lost sight of makes them wait.
 //
 // Changes. Apply() writes seat changes into the cached snapshot in place
 // (its version goes up): this instance's own changes as it makes them, and,
 // through the change feed (cache/change_feed.h, this class is its sink),
 // every other instance's within a second while Redis is up. A load takes the
 // trip's feed position before reading the database and follows the feed from
-// there, so no change is missed between the read and the follow. A load that
-// started before an own change is handed to its waiters but not kept.
+// there, so no change is missed between the read and the follow. Own changes
+// made while a load is in flight (it may have read the seats before them)
+// are applied to the loaded copy too when it lands (applying a change twice
+// is harmless); a load that started before an invalidation or a seed is
+// handed to its waiters but not kept.
 //
 // Trust. A cached copy may be older than the database. It may REFUSE a hold
 // of a seat (MayRefuse) only while it is known to agree with the database
@@ -79,6 +85,7 @@ struct SnapshotCacheStats {
   uint64_t misses = 0;
   uint64_t loads = 0;
   uint64_t not_found_hits = 0;  // Gets answered NOT_FOUND from memory
+  uint64_t stale_hits = 0;      // hits older than ttl, kept honest by the feed (a reload in the background)
   uint64_t evictions = 0;       // entries dropped to keep to the budget
   // Gauges: now.
   uint64_t bytes = 0;             // estimated, entries' bookkeeping included
@@ -123,7 +130,7 @@ class SnapshotCache final : public cache::FeedSink {
 
   // Applies `changes` to the cached snapshot of `trip` (if any) in place;
   // the seats they touch are known as of now. `own`: changes this instance
-  // made (a load in flight is then not kept).
+  // made (applied to the copy of a load in flight too, when it lands).
   void Apply(const storage::TripRef& trip, const std::vector<domain::SeatChange>& changes, bool own);
   // Forgets the cached snapshot of `trip` (a load in flight is not kept)
   // and that it was unknown.
@@ -165,7 +172,9 @@ class SnapshotCache final : public cache::FeedSink {
     int64_t loaded_at_ms = 0;  // when this copy's load began (or its seed)
     bool feed_trusted = false;
     std::shared_ptr<Flight> flight;
-    uint64_t generation = 0;  // bumped by own changes and invalidation
+    uint64_t generation = 0;  // bumped by invalidation and seeding (a load in flight is then not kept)
+    // Own changes made while a load is in flight, applied to its copy too.
+    std::vector<domain::SeatChange> own_in_flight;
     uint64_t feed_epoch = 0;  // bumped by each gap of this trip
     // A load answered NOT_FOUND (not_found is its status): answered so
     // until then.
@@ -191,6 +200,10 @@ class SnapshotCache final : public cache::FeedSink {
   // Evicts the least recently used entries without a flight until the
   // estimate is within max_bytes.
   void Shrink();
+  // A load of `trip` (single flight: joins the one in flight), kept as the
+  // entry's copy (with the own changes made meanwhile) unless the entry was
+  // invalidated or seeded meanwhile.
+  asio::awaitable<absl::StatusOr<SnapshotPtr>> Load(storage::TripRef trip, std::string key);
   // The feed position before a load, when the feed answers.
   asio::awaitable<absl::StatusOr<cache::FeedPosition>> FeedPosition(const storage::TripRef& trip);
   void Follow(const storage::TripRef& trip, const absl::StatusOr<cache::FeedPosition>& position);

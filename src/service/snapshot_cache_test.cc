@@ -272,7 +272,10 @@ TEST_F(SnapshotCacheTest, ASeededSnapshotIsServedWithoutALoad) {
   EXPECT_EQ(off.Peek({"org", "trip"}).snapshot, nullptr);
 }
 
-TEST_F(SnapshotCacheTest, ALoadStartedBeforeAnOwnChangeIsNotKeptButAFeedChangeDoesNotDropIt) {
+// A load that started before an own change is kept with the change applied
+// (the database may have been read before it), as it is with a change heard
+// from the feed (replayed from the position taken before the load).
+TEST_F(SnapshotCacheTest, ALoadStartedBeforeAnOwnChangeIsKeptWithTheChangeAppliedAsWithAFeedChange) {
   SnapshotCache cache = Make(5000ms, true);
   int answered = 0;
   auto get = [&]() -> asio::awaitable<void> {
@@ -288,6 +291,17 @@ TEST_F(SnapshotCacheTest, ALoadStartedBeforeAnOwnChangeIsNotKeptButAFeedChangeDo
   cache.Apply({"org", "trip"}, {HeldBy("1A", "h1", "u1")}, /*own=*/true);
   io_.run();
   EXPECT_EQ(answered, 1);
+  SnapshotCache::SnapshotPtr kept = cache.Peek({"org", "trip"}).snapshot;
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(kept->states[0][0].hold_id, "h1");  // the store never saw it: applied to the loaded copy
+  EXPECT_EQ(store_.loads, 2);
+  // An invalidation during a load: the load is not kept.
+  cache.Invalidate({"org", "trip"});
+  asio::co_spawn(io_, get(), asio::detached);
+  io_.restart();
+  io_.poll();
+  cache.Invalidate({"org", "trip"});
+  io_.run();
   EXPECT_EQ(cache.Peek({"org", "trip"}).snapshot, nullptr);
   // A change heard from the feed while loading: the load is kept (the feed
   // replays from the position taken before the load).
@@ -331,6 +345,57 @@ TEST_F(SnapshotCacheTest, TheFeedKeepsACopyTrustedUntilItLosesSight) {
   EXPECT_FALSE(unfollowed.feed_trusted);
   EXPECT_EQ(stats_.feed_gaps, 1u);
   EXPECT_EQ(stats_.feed_losses, 1u);
+}
+
+// A copy older than ttl that the feed keeps honest is served at once while
+// one load runs in the background and replaces it: a storm of reads never
+// waits for a reload. A copy the feed lost sight of makes its readers wait
+// for the load, as before.
+TEST_F(SnapshotCacheTest, AStaleCopyTheFeedKeepsHonestIsServedWhileOneReloadRuns) {
+  FakeFeed feed;
+  SnapshotCache cache = Make(50ms, true, &feed);
+  Storm(cache, 1);
+  const SnapshotCache::SnapshotPtr first = cache.Peek({"org", "trip"}).snapshot;
+  ASSERT_NE(first, nullptr);
+  std::this_thread::sleep_for(60ms);  // older than ttl, still trusted
+  store_.delay_of["trip"] = 200ms;
+  // Readers: when each was answered (ms after the start) and with what.
+  auto readers = [&](int n) {
+    auto out = std::make_shared<std::vector<std::pair<int64_t, SnapshotCache::SnapshotPtr>>>();
+    const int64_t start = WallMs();
+    for (int i = 0; i < n; ++i) {
+      asio::co_spawn(
+          io_,
+          [&cache, out, start]() -> asio::awaitable<void> {
+            storage::TripRef trip{"org", "trip"};
+            absl::StatusOr<SnapshotCache::SnapshotPtr> s = co_await cache.Get(std::move(trip));
+            const int64_t at = WallMs() - start;
+            out->emplace_back(at, s.ok() ? *s : nullptr);
+          },
+          asio::detached);
+    }
+    io_.restart();
+    io_.run();
+    return *out;
+  };
+  const int loads_before = store_.loads;
+  for (const auto& [at, snapshot] : readers(20)) {
+    EXPECT_LT(at, 100) << "a reader waited for the reload";
+    EXPECT_EQ(snapshot, first);
+  }
+  EXPECT_EQ(store_.loads, loads_before + 1);  // one reload, in the background
+  EXPECT_EQ(cache.stats().stale_hits, 20u);
+  SnapshotCache::Peeked reloaded = cache.Peek({"org", "trip"});
+  EXPECT_NE(reloaded.snapshot, first);
+  EXPECT_TRUE(reloaded.feed_trusted);
+  // The feed lost: the next readers past ttl wait for a fresh load.
+  cache.OnFeedLost();
+  std::this_thread::sleep_for(60ms);
+  for (const auto& [at, snapshot] : readers(5)) {
+    EXPECT_GE(at, 150) << "an untrusted stale copy was served";
+    EXPECT_NE(snapshot, reloaded.snapshot);
+  }
+  EXPECT_EQ(store_.loads, loads_before + 2);
 }
 
 TEST_F(SnapshotCacheTest, FeedChangesAreAppliedAndCounted) {
