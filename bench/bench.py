@@ -400,8 +400,9 @@ def targets(runs, lwt):
         # Every 100th request is a hold: a change of the trip.
         c = big["seatmap_cache"]
         changes = max(1, big["requests"] // 100)
-        built = c["answers_built"] / changes
-        out.append(("big-trip", "≤ 1 serialization of the seat map per change", f"{built:.2f}", built <= 1.0))
+        built = c["answers_built"]
+        out.append(("big-trip", "≤ 1 serialization of the seat map per change or reload",
+                    f"{built:.0f} for {changes} changes and {c['loads']:.0f} loads", built <= changes + c["loads"]))
         allowed = big["elapsed_seconds"] / (SEATMAP_TTL_MS / 1000) + 1
         out.append(("big-trip", "loads ≤ run time ÷ TTL + 1, none waited for", f"{c['loads']:.0f} (allowed "
                     f"{allowed:.1f}), {c['misses']:.0f} waited", c["loads"] <= allowed and c["misses"] == 0))
