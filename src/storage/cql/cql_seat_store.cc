@@ -12,7 +12,7 @@
 #include "cql/session.h"
 #include "storage/cql/cql_rows.h"
 #include "storage/cql/cql_statements.h"
-#include "storage/seat_claim.h"
+#include "storage/store_rules.h"
 
 namespace inventory::storage {
 namespace {

@@ -12,6 +12,7 @@
 #include "storage/cql/cql_rows.h"
 #include "storage/cql/cql_seat_store.h"
 #include "storage/cql/cql_statements.h"
+#include "storage/store_rules.h"
 
 namespace inventory::storage {
 namespace {
@@ -203,12 +204,7 @@ asio::awaitable<absl::StatusOr<std::optional<BookingRecord>>> CqlSeatStore::GetB
 }
 
 asio::awaitable<absl::StatusOr<LedgerResult>> CqlSeatStore::Step(LedgerStep step) {
-  if (step.hold_to.has_value() != step.hold_from.has_value() ||
-      (step.hold_to && !domain::HoldTransitionAllowed(step.hold_from, *step.hold_to)) ||
-      (step.booking_to && !domain::BookingTransitionAllowed(step.booking_from, *step.booking_to)) ||
-      (step.booking_to && !step.booking_from && !step.new_booking) || (!step.hold_to && !step.booking_to)) {
-    co_return absl::InternalError("ledger step not allowed by the lifecycle");
-  }
+  if (absl::Status allowed = CheckStep(step); !allowed.ok()) co_return allowed;
   const int64_t now = Now();
   cql::Batch batch(cql::BatchType::kUnlogged);
   if (step.hold_to) {
@@ -260,11 +256,7 @@ asio::awaitable<absl::StatusOr<LedgerResult>> CqlSeatStore::Step(LedgerStep step
     if (!booking.ok()) co_return !result.ok() ? result.status() : booking.status();
     out.booking = std::move(*booking);
   }
-  const bool hold_there = !step.hold_to || (out.hold.has_value() && out.hold->state == *step.hold_to &&
-                                            (step.order_id.empty() || out.hold->order_id == step.order_id));
-  const bool booking_there = !step.booking_to || (out.booking.has_value() && out.booking->state == *step.booking_to &&
-                                                  (step.order_id.empty() || out.booking->order_id == step.order_id));
-  out.applied = hold_there && booking_there;
+  out.applied = StepInPlace(step, out.hold, out.booking);
   co_return out;
 }
 

@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/unix_time.h"
 #include "cql/uuid.h"
-#include "storage/seat_claim.h"
+#include "storage/store_rules.h"
 
 namespace inventory::storage {
 
@@ -861,12 +861,7 @@ asio::awaitable<absl::StatusOr<std::optional<BookingRecord>>> SqliteSeatStore::G
 }
 
 asio::awaitable<absl::StatusOr<LedgerResult>> SqliteSeatStore::Step(LedgerStep step) {
-  if (step.hold_to.has_value() != step.hold_from.has_value() ||
-      (step.hold_to && !domain::HoldTransitionAllowed(step.hold_from, *step.hold_to)) ||
-      (step.booking_to && !domain::BookingTransitionAllowed(step.booking_from, *step.booking_to)) ||
-      (step.booking_to && !step.booking_from && !step.new_booking) || (!step.hold_to && !step.booking_to)) {
-    co_return absl::InternalError("ledger step not allowed by the lifecycle");
-  }
+  if (absl::Status allowed = CheckStep(step); !allowed.ok()) co_return allowed;
   const int64_t now = Now();
   co_return co_await Transact<LedgerResult>([&step, now](Tx& tx) -> absl::StatusOr<LedgerResult> {
     absl::StatusOr<std::optional<HoldRecord>> hold = ReadHold(tx, step.organization_id, step.user_id, step.hold_id);
@@ -890,12 +885,7 @@ asio::awaitable<absl::StatusOr<LedgerResult>> SqliteSeatStore::Step(LedgerStep s
       // Not applied: in place already (a retry), or moved on.
       out.hold = std::move(*hold);
       out.booking = std::move(booking);
-      const bool hold_there = !step.hold_to || (out.hold.has_value() && out.hold->state == *step.hold_to &&
-                                                (step.order_id.empty() || out.hold->order_id == step.order_id));
-      const bool booking_there =
-          !step.booking_to || (out.booking.has_value() && out.booking->state == *step.booking_to &&
-                               (step.order_id.empty() || out.booking->order_id == step.order_id));
-      out.applied = hold_there && booking_there;
+      out.applied = StepInPlace(step, out.hold, out.booking);
       return out;
     }
     if (step.hold_to) {
