@@ -100,10 +100,15 @@ void SeatMapWatch::DropTopicIfIdle(const TopicPtr& topic) {
   if (it == trip->second.end() || it->second != topic) return;
   trip->second.erase(it);
   --stats_.topics;
-  if (trip->second.empty()) trips_.erase(trip);
+  if (trip->second.empty()) {
+    refreshed_at_.erase(trip->first);
+    trips_.erase(trip);
+  }
 }
 
 void SeatMapWatch::OnSnapshotChanged(const storage::TripRef& trip, const std::vector<domain::SeatChange>* changes) {
+  // Called for every change the cache applies: nothing to build while nobody watches.
+  if (trips_.empty()) return;
   auto it = trips_.find(TripKeyOf(trip));
   if (it == trips_.end()) return;
   for (auto& [range, topic] : it->second) {
@@ -287,23 +292,14 @@ void SeatMapWatch::Tick() {
     refreshing_.insert(key);
     to_refresh.push_back(topics.begin()->second->trip);
   }
-  // Topics whose watchers all went.
-  for (auto it = trips_.begin(); it != trips_.end();) {
-    for (auto t = it->second.begin(); t != it->second.end();) {
-      if (t->second->watchers.empty()) {
-        t = it->second.erase(t);
-        --stats_.topics;
-      } else {
-        ++t;
-      }
-    }
-    if (it->second.empty()) {
-      refreshed_at_.erase(it->first);
-      it = trips_.erase(it);
-    } else {
-      ++it;
+  // Topics whose watchers all went (a watcher found gone while publishing).
+  std::vector<TopicPtr> idle;
+  for (auto& [key, topics] : trips_) {
+    for (auto& [range, topic] : topics) {
+      if (topic->watchers.empty()) idle.push_back(topic);
     }
   }
+  for (const TopicPtr& topic : idle) DropTopicIfIdle(topic);
   for (storage::TripRef& trip : to_refresh) {
     asio::co_spawn(timer_->get_executor(), Refresh(std::move(trip)), asio::detached);
   }
