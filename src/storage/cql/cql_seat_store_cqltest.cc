@@ -24,15 +24,13 @@ namespace {
 using domain::SeatStatus;
 using domain::SegmentRange;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using testing::NowMs;
 
 // The contract (storage/testing/seat_store_contract.h) against Cassandra:
 // a keyspace of its own per test.
 class CqlBackend {
  public:
+  int32_t page_size = 5000;  // of every multi-row read
   absl::Status Open(asio::io_context& io, std::function<int64_t()> now, std::function<int64_t()> reclaim_now) {
     auto run = [&io](auto fn) { return asio::co_spawn(io, fn, asio::use_future).get(); };
     cql::SessionOptions options;
@@ -50,10 +48,12 @@ class CqlBackend {
     o.keyspace = keyspace_;
     o.now = std::move(now);
     o.reclaim_now = std::move(reclaim_now);
+    o.page_size = page_size;
     store_ = std::make_unique<CqlSeatStore>(*session_, o);
     return run([&] { return store_->Prepare(); });
   }
   SeatStore& store() { return *store_; }
+  CqlSeatStore& cql() { return *store_; }
   void Close(asio::io_context& io) {
     if (session_ == nullptr) return;
     auto run = [&io](auto fn) { return asio::co_spawn(io, fn, asio::use_future).get(); };
@@ -78,127 +78,44 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Cql, SeatStoreContract, ::testing::Types<CqlBacke
 
 namespace {
 
-class CqlSeatStoreTest : public ::testing::Test {
+// What only the CQL store promises, on the contract's fixture and trip.
+class CqlSeatStoreTest : public testing::SeatStoreContract<CqlBackend> {
  protected:
-  template <typename Fn>
-  auto Run(Fn&& fn) {
-    return asio::co_spawn(io_, std::forward<Fn>(fn), asio::use_future).get();
-  }
-
-  void SetUp() override {
-    thread_ = std::thread([this] { io_.run(); });
-    cql::SessionOptions options;
-    options.contact_points = {inventory::testing::CqlHost()};
-    options.port = inventory::testing::CqlPort();
-    options.request_timeout = std::chrono::seconds(30);
-    auto session = Run([&] { return cql::Session::Connect(io_.get_executor(), options); });
-    ASSERT_TRUE(session.ok()) << session.status();
-    session_ = std::move(*session);
-    keyspace_ = "store_test_" + std::to_string(std::random_device{}() % 1000000);
-    SchemaOptions schema{keyspace_, "SimpleStrategy:1", false};
-    auto applied = Run([&] { return ApplyMigrations(*session_, schema); });
-    ASSERT_TRUE(applied.ok()) << applied.status();
-    CqlStoreOptions store_options = Options();
-    store_options.keyspace = keyspace_;
-    store_ = std::make_unique<CqlSeatStore>(*session_, store_options);
-    absl::Status prepared = Run([&] { return store_->Prepare(); });
-    ASSERT_TRUE(prepared.ok()) << prepared;
-
-    trip_.organization_id = "org";
-    trip_.trip_id = "t1";
-    trip_.vehicle_id = "v";
-    trip_.vehicle_type = "bus";
-    trip_.segments = {{0, "A", "B", 0, 0}, {1, "B", "C", 0, 0}, {2, "C", "D", 0, 0}};
-    trip_.seats = {{"s1", "1A", 1, 1, "window", "eco", 100}, {"s2", "1B", 1, 2, "aisle", "eco", 100}};
-    auto created = Run([&] { return store_->CreateTrip(trip_); });
-    ASSERT_TRUE(created.ok()) << created.status();
-    EXPECT_EQ(*created, CreateTripOutcome::kCreated);
-  }
-
-  // The store's options; a test fixture may change the clocks or pages.
-  virtual CqlStoreOptions Options() {
-    CqlStoreOptions o;
-    o.now = [this] { return NowMs() + clock_offset_ms_; };
-    o.reclaim_now = [this] { return reclaim_allowed_ ? NowMs() + clock_offset_ms_ - reclaim_grace_ms_ : 0; };
-    return o;
-  }
-
-  void TearDown() override {
-    if (session_) {
-      (void)Run([&] { return session_->Query("DROP KEYSPACE IF EXISTS " + keyspace_); });
-      Run([&]() -> asio::awaitable<int> {
-        co_await session_->Close();
-        co_return 0;
-      });
-    }
-    work_.reset();
-    thread_.join();
-  }
-
-  absl::StatusOr<SeatClaim> Hold(const std::string& seat, SegmentRange range, const std::string& hold,
-                                 int64_t expires_at_ms, std::vector<domain::SegmentState> believed = {}) {
-    return Run([&] {
-      return store_->HoldSeat(ref_, seat, range, hold, "user-" + hold, expires_at_ms, believed);
-    });
-  }
-
-  std::vector<domain::SegmentState> Seat(const std::string& seat) {
-    auto snap = Run([&] { return store_->LoadSnapshot(ref_); });
-    EXPECT_TRUE(snap.ok()) << snap.status();
-    const int i = (*snap)->SeatIndex(seat);
-    return (*snap)->states[static_cast<size_t>(i)];
-  }
-
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
-  std::thread thread_;
-  std::unique_ptr<cql::Session> session_;
-  std::unique_ptr<CqlSeatStore> store_;
-  std::string keyspace_;
-  domain::TripDefinition trip_;
-  TripRef ref_{"org", "t1"};
-  int64_t clock_offset_ms_ = 0;
-  int64_t reclaim_grace_ms_ = 0;
-  bool reclaim_allowed_ = true;
+  CqlSeatStore& cql() { return backend_.cql(); }
 };
 
 // What the CQL backend sends for it: one LWT per hold attempt, one SERIAL
 // read to settle a refusal, nothing conditional to count a user's holds, and
 // a reclaim within the grace deferred (and counted).
 TEST_F(CqlSeatStoreTest, AHoldAttemptIsOneLwtAndARefusalOneSerialRead) {
-  const StoreCounters before = store_->counters();
+  const StoreCounters before = cql().counters();
   const int64_t later = NowMs() + 60000;
   ASSERT_TRUE(Hold("s1", {0, 1}, "h-a", later)->applied);
   ASSERT_FALSE(Hold("s1", {1, 2}, "h-b", later)->applied);
   ASSERT_TRUE(Hold("s1", {2, 2}, "h-c", later)->applied);
-  const StoreCounters& sent = store_->counters();
+  const StoreCounters& sent = cql().counters();
   EXPECT_EQ(sent.Of(DbOp::kLwt, DbTable::kSeatSegments) - before.Of(DbOp::kLwt, DbTable::kSeatSegments), 3u);
   EXPECT_EQ(sent.Of(DbOp::kSerialRead) - before.Of(DbOp::kSerialRead), 1u);
   EXPECT_EQ(sent.Total() - before.Total(), 4u);
   Intent i = testing::HoldIntent("u", "h1", later);
   ASSERT_EQ(*Run([&] { return store_->BeginHold(i, 2); }), LimitOutcome::kRecorded);
-  EXPECT_EQ(store_->counters().Of(DbOp::kLwt, DbTable::kUserLedger), 0u);
+  EXPECT_EQ(cql().counters().Of(DbOp::kLwt, DbTable::kUserLedger), 0u);
   reclaim_grace_ms_ = 1000;
   ASSERT_TRUE(Hold("s2", {0, 0}, "recent", NowMs() - 300)->applied);  // expired 0.3 s ago: within the grace
   ASSERT_FALSE(Hold("s2", {0, 0}, "early", NowMs() + 60000)->applied);
-  EXPECT_GE(store_->counters().reclaims_deferred, 1u);
+  EXPECT_GE(cql().counters().reclaims_deferred, 1u);
 }
 
 TEST_F(CqlSeatStoreTest, ATripsFirstRowsAreConditionalWritesOneASeat) {
   // The set-up created 2 seats: one conditional batch each, plus the trip.
-  EXPECT_EQ(store_->counters().Of(DbOp::kLwt, DbTable::kSeatSegments), 2u);
-  EXPECT_EQ(store_->counters().Of(DbOp::kLwt, DbTable::kTrips), 1u);
+  EXPECT_EQ(cql().counters().Of(DbOp::kLwt, DbTable::kSeatSegments), 2u);
+  EXPECT_EQ(cql().counters().Of(DbOp::kLwt, DbTable::kTrips), 1u);
 }
 
 TEST_F(CqlSeatStoreTest, NoClockCanHideAHoldBehindATripsFirstRows) {
   // This instance's clock runs 10 s ahead while it loads a trip; a hold made
   // right after (with the database's own timestamps) must stay visible.
-  clock_offset_ms_ = 10000;
-  store_.reset();
-  CqlStoreOptions o = Options();
-  o.keyspace = keyspace_;
-  store_ = std::make_unique<CqlSeatStore>(*session_, o);
-  ASSERT_TRUE(Run([&] { return store_->Prepare(); }).ok());
+  clock_offset_ms_ = 10000;  // the store's clocks read it
   domain::TripDefinition ahead = trip_;
   ahead.trip_id = "t-ahead";
   ASSERT_EQ(*Run([&] { return store_->CreateTrip(ahead); }), CreateTripOutcome::kCreated);
@@ -222,11 +139,7 @@ TEST_F(CqlSeatStoreTest, NoClockCanHideAHoldBehindATripsFirstRows) {
 // Reads follow every page: a trip whose rows exceed a page many times over.
 class SmallPagesTest : public CqlSeatStoreTest {
  protected:
-  CqlStoreOptions Options() override {
-    CqlStoreOptions o = CqlSeatStoreTest::Options();
-    o.page_size = 7;
-    return o;
-  }
+  SmallPagesTest() { backend_.page_size = 7; }
 };
 
 TEST_F(SmallPagesTest, SnapshotsAndWaitlistPositionsFollowEveryPage) {
