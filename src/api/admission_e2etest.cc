@@ -267,5 +267,39 @@ TEST(AdmissionE2eTest, AHoldCancelledWhileWaitingNeverReachesTheDatabase) {
                                        << next.response.failure_reason();
 }
 
+// WatchSeatMap's refusals reach the caller as the stream's status, with no
+// event: past the streams' limit RESOURCE_EXHAUSTED, an unknown trip
+// NOT_FOUND; a stream within the limit gets its full map.
+TEST(AdmissionE2eTest, AWatchPastTheStreamsLimitIsResourceExhausted) {
+  Server server({"--watch-max-watchers", "1"}, "admission-watch");
+  const std::string trip = Server::UniqueTrip("watch");
+  ASSERT_TRUE(server.LoadTrip(trip, 2));
+  auto watch = [&](const std::string& trip_id, grpc::ClientContext* ctx) {
+    v1::WatchSeatMapRequest req;
+    req.set_trip_id(trip_id);
+    req.set_organization_id(kOrg);
+    ctx->set_deadline(std::chrono::system_clock::now() + 30s);
+    return server.stub().WatchSeatMap(ctx, req);
+  };
+  grpc::ClientContext open_ctx;
+  v1::SeatMapEvent event;
+  auto open = watch(trip, &open_ctx);
+  ASSERT_TRUE(open->Read(&event));
+  EXPECT_EQ(event.full_map_reason(), v1::FULL_MAP_REASON_START);
+  EXPECT_EQ(event.full_map().rows(0).seats_size(), 2);
+
+  grpc::ClientContext over_ctx;
+  auto over = watch(trip, &over_ctx);
+  EXPECT_FALSE(over->Read(&event));
+  EXPECT_EQ(over->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  open_ctx.TryCancel();
+  (void)open->Finish();
+  grpc::ClientContext unknown_ctx;
+  auto unknown = watch("no-such-trip", &unknown_ctx);
+  EXPECT_FALSE(unknown->Read(&event));
+  EXPECT_EQ(unknown->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
 }  // namespace
 }  // namespace inventory

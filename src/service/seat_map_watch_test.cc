@@ -228,6 +228,28 @@ TEST_F(SeatMapWatchTest, AWatcherWhoseStreamEndedIsForgotten) {
   watch_.Remove(other.get());  // harmless
 }
 
+TEST_F(SeatMapWatchTest, PastTheLimitOrOnceStoppingAWatchIsRefusedAndGetsNothing) {
+  SeatMapWatchOptions o = Options();
+  o.max_watchers = 1;
+  SeatMapWatch limited(cache_, clock_, o);
+  absl::StatusOr<SnapshotCache::SnapshotPtr> snap;
+  RunIo([&]() -> asio::awaitable<void> { snap = co_await cache_.Get(trip_); });
+  ASSERT_TRUE(snap.ok());
+  auto first = std::make_shared<FakeWatcher>();
+  auto second = std::make_shared<FakeWatcher>();
+  EXPECT_TRUE(limited.Add(trip_, {0, 1}, *snap, first).ok());
+  const absl::Status refused = limited.Add(trip_, {0, 1}, *snap, second);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
+  EXPECT_TRUE(second->events.empty());
+  EXPECT_EQ(limited.stats().refused, 1u);
+  limited.Stop();
+  EXPECT_EQ(first->ended.code(), absl::StatusCode::kUnavailable);
+  auto late = std::make_shared<FakeWatcher>();
+  EXPECT_EQ(limited.Add(trip_, {0, 1}, *snap, late).code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(late->events.empty());
+  EXPECT_EQ(limited.stats().watchers, 0u);
+}
+
 TEST_F(SeatMapWatchTest, AnExpiryIsAnnouncedWhenItIsDue) {
   std::shared_ptr<FakeWatcher> w = Watch({0, 1});
   const int64_t expiry = WallMs() + 150;
